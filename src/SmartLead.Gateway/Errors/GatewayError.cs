@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SmartLead.Gateway.Errors;
+
+/// <summary>
+/// Errors the gateway makes itself, written in SmartLead's envelope
+/// (<c>{"error":{"code","message","details"}}</c>) so clients parse a single format.
+/// Upstream answers never pass through here: they go back unchanged.
+/// </summary>
+internal static class GatewayError
+{
+    public const string ValidationError = "VALIDATION_ERROR";
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string RateLimitExceeded = "RATE_LIMIT_EXCEEDED";
+    public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
+    public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
+    public const string NotFound = "NOT_FOUND";
+
+    private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Writes the envelope unless the response has already started (then there is nothing honest left to say).</summary>
+    public static async Task WriteAsync(
+        HttpContext context, int statusCode, string code, string message, object? details = null)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return;
+        }
+
+        response.Clear();
+        response.StatusCode = statusCode;
+        response.ContentType = "application/json";
+        var envelope = new ErrorEnvelope(new ErrorBody(code, message, details));
+        await JsonSerializer.SerializeAsync(response.Body, envelope, SerializerOptions, context.RequestAborted)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The serialised envelope, for places that need the bytes rather than a response.</summary>
+    public static byte[] ToUtf8Bytes(string code, string message, object? details = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(new ErrorBody(code, message, details)), SerializerOptions);
+
+    private sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);
+
+    private sealed record ErrorBody(
+        [property: JsonPropertyName("code")] string Code,
+        [property: JsonPropertyName("message")] string Message,
+        [property: JsonPropertyName("details")] object? Details);
+}
