@@ -1,0 +1,45 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Formatting.Compact;
+using SmartLead.Gateway.Configuration;
+
+namespace SmartLead.Gateway.Logging;
+
+internal static class GatewayLoggingExtensions
+{
+    private const string DevelopmentTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>
+    /// Serilog as the only logging provider. Production writes one compact JSON event per line to stdout; Development
+    /// writes readable lines. Levels come from the <c>Serilog</c> section. Every sink — the console and
+    /// any <see cref="ILogEventSink"/> registered in DI — sits behind <see cref="RedactingSink"/>, so no key can reach one.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    {
+        var isDevelopment = builder.Environment.IsDevelopment();
+        builder.Services.AddSingleton<SecretRedactor>();
+        builder.Services.AddLiveOptions<RequestLoggingOptions>(RequestLoggingOptions.SectionName);
+        builder.Services.AddSerilog((services, loggerConfiguration) =>
+        {
+            var outputs = new LoggerConfiguration().MinimumLevel.Verbose();
+            outputs = isDevelopment
+                ? outputs.WriteTo.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+                : outputs.WriteTo.Console(new RenderedCompactJsonFormatter());
+            foreach (var sink in services.GetServices<ILogEventSink>())
+            {
+                outputs = outputs.WriteTo.Sink(sink);
+            }
+
+            loggerConfiguration
+                .ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .WriteTo.Sink(new RedactingSink(services.GetRequiredService<SecretRedactor>(), outputs.CreateLogger()));
+        });
+        return builder;
+    }
+
+    /// <summary>Request id and the one request-log event; the first step of the pipeline, so it sees every request.</summary>
+    public static IApplicationBuilder UseGatewayRequestLogging(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestLoggingMiddleware>();
+}
