@@ -35,7 +35,7 @@ internal static class GatewayLoggingExtensions
                 .ReadFrom.Configuration(builder.Configuration)
                 .Enrich.FromLogContext()
                 .WriteTo.Sink(new RedactingSink(services.GetRequiredService<SecretRedactor>(), outputs.CreateLogger()));
-        });
+        }, preserveStaticLogger: true); // no process-wide Log.Logger: each host (and each test host) logs on its own
         return builder;
     }
 
