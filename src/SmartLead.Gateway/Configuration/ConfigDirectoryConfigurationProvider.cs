@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration.Json;
-
 namespace SmartLead.Gateway.Configuration;
 
 /// <summary>
@@ -59,7 +57,7 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
                     }
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Text.Json.JsonException)
             {
                 // Half-written or broken file: keep what is in force; the next change or poll tries again.
                 LastError = ex.Message;
@@ -93,11 +91,9 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
 
     private static IEnumerable<KeyValuePair<string, string?>> ReadJsonFile(string path)
     {
-        // Reuse the framework's JSON provider for the exact key flattening every other source uses.
-        var provider = new JsonConfigurationProvider(new JsonConfigurationSource { Path = path, Optional = false, ReloadOnChange = false });
+        // Reuse the framework's JSON parsing for the exact key flattening every other source uses.
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        provider.Load(stream);
-        var root = new ConfigurationRoot([provider]);
+        var root = new ConfigurationBuilder().AddJsonStream(stream).Build();
         return root.AsEnumerable().Where(pair => pair.Value is not null).ToArray();
     }
 
