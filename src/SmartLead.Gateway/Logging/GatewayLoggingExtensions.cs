@@ -23,9 +23,22 @@ internal static class GatewayLoggingExtensions
         builder.Services.AddSerilog((services, loggerConfiguration) =>
         {
             var outputs = new LoggerConfiguration().MinimumLevel.Verbose();
-            outputs = isDevelopment
-                ? outputs.WriteTo.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-                : outputs.WriteTo.Console(new RenderedCompactJsonFormatter());
+            // The console is written from a background thread: a request never waits on stdout. When the buffer is
+            // full the request path waits rather than dropping events (an audit trail with holes is worse).
+            outputs = outputs.WriteTo.Async(
+                console =>
+                {
+                    if (isDevelopment)
+                    {
+                        console.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                    else
+                    {
+                        console.Console(new RenderedCompactJsonFormatter());
+                    }
+                },
+                bufferSize: 50_000,
+                blockWhenFull: true);
             foreach (var sink in services.GetServices<ILogEventSink>())
             {
                 outputs = outputs.WriteTo.Sink(sink);
