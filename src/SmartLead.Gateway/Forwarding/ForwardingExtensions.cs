@@ -31,6 +31,7 @@ internal static class ForwardingExtensions
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ForwarderErrorMiddleware>();
+            proxy.UseMiddleware<KeyScrubbingMiddleware>();
             configurePipeline?.Invoke(proxy);
         });
         app.MapFallback(context => GatewayError.WriteAsync(context, StatusCodes.Status404NotFound, GatewayError.NotFound,

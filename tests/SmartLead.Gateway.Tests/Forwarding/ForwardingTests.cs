@@ -182,6 +182,24 @@ public sealed class ForwardingTests : IDisposable
         Assert.DoesNotContain(GatewayFactory.TestKey, string.Join(",", response.Headers.GetValues("Link")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task UpstreamBodyEchoingTheKey_ReachesClientWithKeyOverwrittenAndSameLength()
+    {
+        var body = $"{{\"error\":\"Cannot GET /api/v1/x?api_key={GatewayFactory.TestKey}\",\"yours\":\"client-key-9999\",\"tail\":\"{GatewayFactory.TestKey}\"}}";
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(404).WithBody(body));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/api/v1/x?api_key=client-key-9999", UriKind.Relative));
+
+        var received = await response.Content.ReadAsStringAsync();
+        Assert.Equal(404, (int)response.StatusCode);
+        Assert.Equal(body.Length, received.Length);
+        Assert.DoesNotContain(GatewayFactory.TestKey, received, StringComparison.Ordinal);
+        Assert.DoesNotContain("client-key-9999", received, StringComparison.Ordinal);
+        Assert.Contains("Cannot GET /api/v1/x?api_key=***", received, StringComparison.Ordinal);
+    }
+
     /// <summary>WireMock keeps header names as sent; HTTP header names are case-insensitive.</summary>
     private static string? UpstreamHeader(WireMock.Logging.ILogEntry entry, string name) =>
         entry.RequestMessage!.Headers!.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value?.Single();
