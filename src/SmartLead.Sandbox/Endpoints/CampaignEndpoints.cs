@@ -139,9 +139,10 @@ internal static class CampaignEndpoints
             return error;
         }
 
+        List<LeadInput> leads;
         using (document)
         {
-            if (!LeadPayload.TryRead(document!.RootElement, "lead_list", LeadPayload.MaxLeadsPerRequest, out var leads, out error))
+            if (!LeadPayload.TryRead(document!.RootElement, "lead_list", LeadPayload.MaxLeadsPerRequest, out leads, out error))
             {
                 return error!;
             }

@@ -186,6 +186,8 @@ internal sealed class SandboxStore
 
         public long? ClientId { get; } = clientId;
 
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+
         public string Status { get; set; } = CampaignStatus.Drafted;
 
         public DateTimeOffset UpdatedAt { get; set; } = createdAt;
@@ -194,7 +196,7 @@ internal sealed class SandboxStore
 
         public HashSet<string> Emails { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-        public CampaignSnapshot Snapshot() => new(Id, name, Status, ClientId, createdAt, UpdatedAt);
+        public CampaignSnapshot Snapshot() => new(Id, name, Status, ClientId, CreatedAt, UpdatedAt);
     }
 
     private sealed class LeadList
