@@ -492,7 +492,8 @@ public sealed class SandboxServerTests
             o.PerHour = -5;
         }));
 
-        Assert.Equal(2, ex.Failures.Count());
+        Assert.Contains(ex.Failures, f => f.Contains("FaultRate500", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("PerHour", StringComparison.Ordinal));
     }
 
     private static HttpClient Client(SandboxServer sandbox) => new() { BaseAddress = sandbox.BaseAddress };
