@@ -12,6 +12,7 @@ namespace SmartLead.Sandbox;
 /// <param name="Path">Path without query, e.g. <c>/api/v1/campaigns/1001/leads</c>.</param>
 /// <param name="Query">Raw query string with its leading <c>?</c>, or empty.</param>
 /// <param name="ApiKey">The first <c>api_key</c> value, or null when there was none.</param>
+/// <param name="Headers">Request headers, names case-insensitive, repeated values joined with <c>", "</c>.</param>
 /// <param name="Body">The request body bytes (empty when there was none).</param>
 /// <param name="StatusCode">The status the sandbox answered.</param>
 public sealed record SandboxRequest(
@@ -20,6 +21,7 @@ public sealed record SandboxRequest(
     string Path,
     string Query,
     string? ApiKey,
+    IReadOnlyDictionary<string, string> Headers,
     ReadOnlyMemory<byte> Body,
     int StatusCode)
 {

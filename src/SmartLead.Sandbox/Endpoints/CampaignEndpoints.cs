@@ -91,6 +91,11 @@ internal static class CampaignEndpoints
 
     private static async Task<IResult> SetStatusAsync(long id, HttpRequest request, SandboxStore store)
     {
+        if (store.GetCampaign(id) is null)
+        {
+            return CampaignNotFound();
+        }
+
         var (document, error) = await SandboxJson.ReadBodyAsync(request);
         if (error is not null)
         {
@@ -127,7 +132,7 @@ internal static class CampaignEndpoints
 
     private static async Task<IResult> AddLeadsAsync(long id, HttpRequest request, SandboxStore store)
     {
-        // An unknown campaign is a 404 whatever the body, as SmartLead looks the campaign up first.
+        // An unknown campaign is a 404 whatever the body: SmartLead looks the campaign up first.
         if (store.GetCampaign(id) is null)
         {
             return CampaignNotFound();

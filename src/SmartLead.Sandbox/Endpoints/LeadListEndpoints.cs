@@ -12,6 +12,12 @@ internal static class LeadListEndpoints
 
     private static async Task<IResult> ImportAsync(long id, HttpRequest request, SandboxStore store)
     {
+        // As for campaigns, the list is looked up before the body is read: an unknown id is a 404 whatever was sent.
+        if (!store.LeadListExists(id))
+        {
+            return LeadListNotFound();
+        }
+
         var (document, error) = await SandboxJson.ReadBodyAsync(request);
         if (error is not null)
         {
@@ -28,7 +34,9 @@ internal static class LeadListEndpoints
 
             return store.ImportToLeadList(id, leads) is { } outcome
                 ? SandboxJson.Ok(LeadListImportedBody.From(outcome))
-                : SandboxJson.NotFoundError("Lead list not found");
+                : LeadListNotFound();
         }
     }
+
+    private static IResult LeadListNotFound() => SandboxJson.NotFoundError("Lead list not found");
 }

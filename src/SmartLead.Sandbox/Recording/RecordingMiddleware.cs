@@ -30,6 +30,7 @@ internal sealed class RecordingMiddleware(RequestDelegate next, SandboxRequestLo
                     request.PathBase.Add(request.Path).Value ?? "/",
                     request.QueryString.Value ?? string.Empty,
                     apiKeys.Count > 0 ? apiKeys[0] : null,
+                    request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                     buffer.ToArray(),
                     status));
             }

@@ -109,6 +109,14 @@ internal sealed class SandboxStore
         }
     }
 
+    public bool LeadListExists(long leadListId)
+    {
+        lock (_lock)
+        {
+            return _leadLists.ContainsKey(leadListId);
+        }
+    }
+
     /// <summary>Imports leads into a lead list, skipping those already in it; null when the list does not exist.</summary>
     public LeadImportOutcome? ImportToLeadList(long leadListId, IReadOnlyList<LeadInput> leads)
     {

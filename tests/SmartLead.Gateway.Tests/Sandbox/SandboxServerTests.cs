@@ -127,9 +127,8 @@ public sealed class SandboxServerTests
         using var client = Client(sandbox);
         using var request = new HttpRequestMessage(new HttpMethod(method), Url(path))
         {
-            Content = method == "POST"
-                ? new StringContent("""{"status":"PAUSED","lead_list":[{"email":"a@example.com"}],"leadList":[{"email":"a@example.com"}]}""", Encoding.UTF8, "application/json")
-                : null,
+            // A body the sandbox would refuse: the unknown id must win over the bad payload.
+            Content = method == "POST" ? new StringContent("not json", Encoding.UTF8, "application/json") : null,
         };
 
         using var response = await client.SendAsync(request);
@@ -468,6 +467,7 @@ public sealed class SandboxServerTests
         Assert.Equal(Key, requests[1].ApiKey);
         Assert.Equal("""{"lead_list":[{"email":"r@example.com"}]}""", requests[1].BodyText);
         Assert.Equal(200, requests[1].StatusCode);
+        Assert.StartsWith("application/json", requests[1].Headers["content-type"], StringComparison.Ordinal);
         Assert.Equal(404, requests[2].StatusCode);
 
         sandbox.ClearRequests();
