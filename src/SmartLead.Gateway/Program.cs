@@ -1,6 +1,7 @@
 using SmartLead.Gateway;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Credentials;
+using SmartLead.Gateway.DevelopmentSandbox;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Health;
 using SmartLead.Gateway.Logging;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.AddDevelopmentSandbox();
 builder.Services
     .AddGatewayCredentials()
     .AddGatewayForwarding();

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace SmartLead.Gateway.DevelopmentSandbox;
+
+internal static class DevelopmentSandboxExtensions
+{
+    /// <summary>
+    /// In Development with <c>Sandbox:Enabled</c> true, hosts the in-memory SmartLead on <c>Sandbox:Url</c> for the
+    /// gateway's lifetime, so <c>dotnet run</c> works with no SmartLead account. In any other environment it
+    /// registers nothing at all, whatever the settings say: production must never answer with fake data.
+    /// </summary>
+    public static WebApplicationBuilder AddDevelopmentSandbox(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        if (!builder.Environment.IsDevelopment())
+        {
+            return builder;
+        }
+
+        var options = new DevelopmentSandboxOptions();
+        builder.Configuration.GetSection(DevelopmentSandboxOptions.SectionName).Bind(options);
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new DevelopmentSandboxHost(
+            options,
+            sp.GetRequiredService<IConfiguration>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DevelopmentSandboxHost>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DevelopmentSandboxHost>());
+        return builder;
+    }
+}
