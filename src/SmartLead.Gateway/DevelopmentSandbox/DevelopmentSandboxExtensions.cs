@@ -18,19 +18,20 @@ internal static class DevelopmentSandboxExtensions
             return builder;
         }
 
-        var options = new DevelopmentSandboxOptions();
-        builder.Configuration.GetSection(DevelopmentSandboxOptions.SectionName).Bind(options);
-        if (!options.Enabled)
-        {
-            return builder;
-        }
-
+        // The settings are read when the host is built, not now: sources added later (a test host's overrides,
+        // the command line) must count for Sandbox:Enabled and Sandbox:Url too.
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(sp => new DevelopmentSandboxHost(
-            options,
-            sp.GetRequiredService<IConfiguration>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DevelopmentSandboxHost>>()));
+        builder.Services.AddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var options = new DevelopmentSandboxOptions();
+            configuration.GetSection(DevelopmentSandboxOptions.SectionName).Bind(options);
+            return new DevelopmentSandboxHost(
+                options,
+                configuration,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<DevelopmentSandboxHost>>());
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DevelopmentSandboxHost>());
         return builder;
     }

@@ -18,6 +18,11 @@ internal sealed partial class DevelopmentSandboxHost(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
         var section = configuration.GetSection(SandboxOptions.SectionName);
         Server = await SandboxServer.StartAsync(options.Url, section.Bind, timeProvider, cancellationToken);
         Log.Started(logger, Server.BaseAddress);

@@ -25,11 +25,14 @@ public sealed class DevelopmentSandboxExtensionsTests
     }
 
     [Fact]
-    public async Task AddDevelopmentSandbox_DevelopmentButDisabled_RegistersNothing()
+    public async Task AddDevelopmentSandbox_DevelopmentButDisabled_StartsNothing()
     {
         await using var app = Build("Development", enabled: false);
 
-        Assert.Null(app.Services.GetService<DevelopmentSandboxHost>());
+        await app.StartAsync();
+
+        Assert.Null(app.Services.GetService<DevelopmentSandboxHost>()?.Server);
+        await app.StopAsync();
     }
 
     [Fact]
