@@ -161,7 +161,8 @@ internal static class EmailRule
 
     /// <summary>
     /// Decodes one non-ASCII character and accepts it unless it is whitespace (no-break space and its kin),
-    /// a control or format character (zero-width ones included), private use, unassigned, or not UTF-8 at all.
+    /// a control or format character (zero-width ones included), private use, unassigned, the replacement
+    /// character U+FFFD (the trace of a botched decoding somewhere upstream), or not UTF-8 at all.
     /// </summary>
     private static bool TryConsumePrintableNonAscii(ReadOnlySpan<byte> text, ref int index)
     {
@@ -171,6 +172,11 @@ internal static class EmailRule
         }
 
         index += consumed;
+        if (rune == Rune.ReplacementChar)
+        {
+            return false;
+        }
+
         return Rune.GetUnicodeCategory(rune) switch
         {
             UnicodeCategory.SpaceSeparator or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
