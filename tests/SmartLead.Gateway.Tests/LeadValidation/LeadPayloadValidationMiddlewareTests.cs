@@ -20,6 +20,17 @@ public sealed class LeadPayloadValidationMiddlewareTests
     ];
 
     [Fact]
+    public async Task ProxyHarness_Upstream_ListensOnLoopbackOnly()
+    {
+        await using var harness = await ProxyHarness.StartAsync();
+
+        var url = new Uri(harness.Upstream.Url!);
+
+        Assert.Equal("127.0.0.1", url.Host);
+        Assert.NotEqual(0, url.Port);
+    }
+
+    [Fact]
     public async Task LeadImport_ValidBodyWithContentLength_ArrivesByteIdentical()
     {
         await using var harness = await ProxyHarness.StartAsync();

@@ -9,6 +9,7 @@ using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Settings;
 using Yarp.ReverseProxy.Configuration;
 
 namespace SmartLead.Gateway.Tests.LeadValidation;
@@ -43,7 +44,8 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public static async Task<ProxyHarness> StartAsync(int maxBodyBytes = 4096, int maxLeads = 400)
     {
-        var upstream = WireMockServer.Start();
+        // An explicit loopback URL: WireMock's default listens on every interface.
+        var upstream = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
         upstream
             .Given(Request.Create().UsingAnyMethod())
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("""{"ok":true}"""));
