@@ -1,5 +1,4 @@
 using SmartLead.Gateway.Configuration;
-using Yarp.ReverseProxy.Model;
 
 namespace SmartLead.Gateway.LeadValidation;
 
