@@ -171,6 +171,21 @@ public sealed class LeadPayloadValidationMiddlewareTests
     }
 
     [Fact]
+    public async Task LeadImport_KestrelLimitLowerThanOurs_StillAnswers413InTheEnvelope()
+    {
+        await using var harness = await ProxyHarness.StartAsync(maxBodyBytes: 8192, kestrelMaxRequestBodySize: 2048);
+        var json = CampaignImport(1);
+        var body = Utf8(json + new string(' ', 3000 - json.Length));
+
+        using var content = new ChunkedContent(body, chunkSize: 500);
+        using var response = await harness.Client.PostAsync(CampaignLeadsPath, content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("PAYLOAD_TOO_LARGE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(harness.Forwarded);
+    }
+
+    [Fact]
     public async Task LeadImport_DeclaredLengthOverTheLimit_IsAnsweredBeforeAnyBodyByte()
     {
         await using var harness = await ProxyHarness.StartAsync(maxBodyBytes: 4096);

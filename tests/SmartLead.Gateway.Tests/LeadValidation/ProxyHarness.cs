@@ -42,7 +42,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     /// <summary>What reached the upstream, in arrival order.</summary>
     public IReadOnlyList<IRequestMessage> Forwarded => [.. Upstream.LogEntries.Select(e => e.RequestMessage!)];
 
-    public static async Task<ProxyHarness> StartAsync(int maxBodyBytes = 4096, int maxLeads = 400)
+    public static async Task<ProxyHarness> StartAsync(int maxBodyBytes = 4096, int maxLeads = 400, long? kestrelMaxRequestBodySize = null)
     {
         // An explicit loopback URL: WireMock's default listens on every interface.
         var upstream = WireMockServer.Start(new WireMockServerSettings { Urls = ["http://127.0.0.1:0"] });
@@ -53,6 +53,11 @@ internal sealed class ProxyHarness : IAsyncDisposable
         var logs = new LogCapture();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (kestrelMaxRequestBodySize is not null)
+        {
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = kestrelMaxRequestBodySize);
+        }
+
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Leads:MaxBodyBytes"] = maxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
