@@ -4,6 +4,7 @@ using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.DevelopmentSandbox;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Health;
+using SmartLead.Gateway.LeadValidation;
 using SmartLead.Gateway.Logging;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,14 +14,16 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.AddDevelopmentSandbox();
 builder.Services
     .AddGatewayCredentials()
-    .AddGatewayForwarding();
+    .AddGatewayForwarding()
+    .AddLeadValidation();
 
 var app = builder.Build();
 
-// The request path, in order: request id + log, the gateway's own endpoints, then /api/** to SmartLead.
+// The request path, in order: request id + log, the gateway's own endpoints, then /api/** to SmartLead,
+// where lead imports are checked before anything can spend budget.
 app.UseGatewayRequestLogging();
 app.MapGatewayHealth();
-app.MapGatewayProxy();
+app.MapGatewayProxy(proxy => proxy.UseLeadPayloadValidation());
 
 return await app.RunGatewayAsync();
 

@@ -16,14 +16,14 @@ internal static partial class SensitiveJson
         ["password", "token", "access_token", "refresh_token", "api_key", "smtp_password", "imap_password"];
 
     // Deliberately loose: anything shaped like local@domain.tld is masked, valid or not.
-    [GeneratedRegex(@"(?<first>[^\s@""'<>,;:()\[\]{}\\/])(?<rest>[^\s@""'<>,;:()\[\]{}\\/]*)@(?<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
+    [GeneratedRegex(@"[^\s@""'<>,;:()\[\]{}\\/]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
         RegexOptions.CultureInvariant)]
     private static partial Regex EmailAddress();
 
     /// <summary><c>alice@example.com</c> → <c>a***@example.com</c>, for every address in the text.</summary>
     public static string MaskEmails(string text) =>
         text.Contains('@', StringComparison.Ordinal)
-            ? EmailAddress().Replace(text, m => m.Groups["first"].Value + "***@" + m.Groups["domain"].Value)
+            ? EmailAddress().Replace(text, m => EmailMask.Mask(m.Value))
             : text;
 
     /// <summary>The masked JSON text, or null when the bytes are not JSON (the caller logs length and type instead).</summary>
