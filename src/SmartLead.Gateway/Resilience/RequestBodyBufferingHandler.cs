@@ -34,10 +34,10 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
             {
                 await content.LoadIntoBufferAsync(limit, cancellationToken);
             }
-            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded || ex.InnerException is null)
+            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
             {
-                // Without a Content-Length the limit is only found while reading. Failures reading the client's body
-                // arrive wrapped (an IOException inside), so a bare HttpRequestException here is the limit.
+                // Without a Content-Length the limit is only found while reading; failures reading the client's body
+                // carry other errors and go to YARP as they are.
                 throw TooLarge(limit);
             }
         }
