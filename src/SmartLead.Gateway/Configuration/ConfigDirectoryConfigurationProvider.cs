@@ -1,0 +1,154 @@
+namespace SmartLead.Gateway.Configuration;
+
+/// <summary>
+/// Every <c>*.json</c> file of one directory, merged in file-name order (later files win), reloaded when any of
+/// them is added, changed, renamed or removed. A plain <c>AddJsonFile</c> per file would miss files dropped in after
+/// start, and a file watcher alone misses changes on some volumes (network shares, Kubernetes config maps swapped by
+/// symlink), so the directory is also polled once a second: cheap for a handful of small files.
+/// A file that does not parse keeps the directory's last good values in force until it is fixed.
+/// </summary>
+internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvider, IDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly string _directory;
+    private readonly Lock _gate = new();
+    private FileSystemWatcher? _watcher;
+    private Timer? _pollTimer;
+    private string _signature = string.Empty;
+
+    public ConfigDirectoryConfigurationProvider(string directory) => _directory = Path.GetFullPath(directory);
+
+    /// <summary>The last error met while reading the directory, for the startup log; null when all files parsed.</summary>
+    public string? LastError { get; private set; }
+
+    public override void Load()
+    {
+        LoadIfChanged(force: true);
+        StartWatching();
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _pollTimer?.Dispose();
+    }
+
+    private void LoadIfChanged(bool force)
+    {
+        lock (_gate)
+        {
+            var files = ListFiles();
+            var signature = string.Join('|', files.Select(f => $"{f.FullName}:{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
+            if (!force && signature == _signature)
+            {
+                return;
+            }
+
+            _signature = signature;
+            var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            try
+            {
+                foreach (var file in files)
+                {
+                    foreach (var (key, value) in ReadJsonFile(file.FullName))
+                    {
+                        merged[key] = value;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                // Half-written or broken file: keep what is in force; the next change or poll tries again.
+                LastError = ex.Message;
+                return;
+            }
+
+            LastError = null;
+            if (!force && SameData(merged))
+            {
+                return;
+            }
+
+            Data = merged;
+            if (!force)
+            {
+                OnReload();
+            }
+        }
+    }
+
+    private FileInfo[] ListFiles()
+    {
+        var directory = new DirectoryInfo(_directory);
+        if (!directory.Exists)
+        {
+            return [];
+        }
+
+        return [.. directory.EnumerateFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal)];
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> ReadJsonFile(string path)
+    {
+        // Reuse the framework's JSON parsing for the exact key flattening every other source uses.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var root = new ConfigurationBuilder().AddJsonStream(stream).Build();
+        return root.AsEnumerable().Where(pair => pair.Value is not null).ToArray();
+    }
+
+    private bool SameData(Dictionary<string, string?> candidate) =>
+        candidate.Count == Data.Count &&
+        candidate.All(pair => Data.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    private void StartWatching()
+    {
+        if (_pollTimer is not null)
+        {
+            return;
+        }
+
+        _pollTimer = new Timer(_ => SafeReload(), null, PollInterval, PollInterval);
+        if (!Directory.Exists(_directory))
+        {
+            return;
+        }
+
+        try
+        {
+            _watcher = new FileSystemWatcher(_directory)
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                IncludeSubdirectories = false,
+            };
+            _watcher.Changed += (_, _) => SafeReload();
+            _watcher.Created += (_, _) => SafeReload();
+            _watcher.Deleted += (_, _) => SafeReload();
+            _watcher.Renamed += (_, _) => SafeReload();
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // inotify limits reached or an exotic file system: polling alone still applies changes within seconds.
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+    }
+
+    private void SafeReload()
+    {
+        try
+        {
+            LoadIfChanged(force: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LastError = ex.Message;
+        }
+    }
+}
+
+internal sealed class ConfigDirectoryConfigurationSource(string directory) : IConfigurationSource
+{
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => new ConfigDirectoryConfigurationProvider(directory);
+}

@@ -1,0 +1,203 @@
+using System.Security.Cryptography;
+using System.Text;
+using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Forwarding;
+using SmartLead.Gateway.Logging;
+
+namespace SmartLead.Gateway.Credentials;
+
+/// <summary>
+/// Holds the SmartLead key the gateway injects, and swaps it when security rotates it. The key comes from
+/// <c>SmartLead:ApiKeyFile</c> when set (re-read on change), else from <c>SmartLead:ApiKey</c>.
+/// Requests read <see cref="Current"/> once, when their upstream URL is built, so a rotation never changes a request
+/// already on its way: in-flight requests finish with the key they started with.
+/// </summary>
+internal sealed partial class ApiKeyStore : IDisposable
+{
+    // Polling the file once a second costs one small read; it catches every way a secret gets replaced
+    // (in place, renamed over, Kubernetes' symlink swap) where file watchers miss some of them.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly LiveOptions<SmartLeadOptions> _options;
+    private readonly SecretRedactor _redactor;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private string? _current;
+    private string? _watchedFile;
+    private FileSystemWatcher? _watcher;
+    private ITimer? _pollTimer;
+    private string? _lastProblem;
+
+    public ApiKeyStore(LiveOptions<SmartLeadOptions> options, SecretRedactor redactor, TimeProvider timeProvider, ILogger<ApiKeyStore> logger)
+    {
+        _options = options;
+        _redactor = redactor;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Apply(options.Current);
+        options.Changed += Apply;
+    }
+
+    /// <summary>The key to inject now; null when none is loaded.</summary>
+    public string? Current => Volatile.Read(ref _current);
+
+    /// <summary>First 8 hex digits of the key's SHA-256: enough to tell keys apart in logs, useless to an attacker.</summary>
+    public static string Fingerprint(string key) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..8];
+
+    /// <summary>Reads the key file now (the poll does the same every second).</summary>
+    public void ReloadFromFile()
+    {
+        var file = Volatile.Read(ref _watchedFile);
+        if (file is not null)
+        {
+            LoadFile(file);
+        }
+    }
+
+    public void Dispose()
+    {
+        _options.Changed -= Apply;
+        StopWatching();
+    }
+
+    private void Apply(SmartLeadOptions options)
+    {
+        lock (_gate)
+        {
+            if (!string.IsNullOrWhiteSpace(options.ApiKeyFile))
+            {
+                var file = Path.GetFullPath(options.ApiKeyFile);
+                if (file != _watchedFile)
+                {
+                    StopWatching();
+                    _watchedFile = file;
+                    StartWatching(file);
+                }
+
+                LoadFile(file);
+                if (_current is null && !string.IsNullOrWhiteSpace(options.ApiKey))
+                {
+                    // The file wins once it holds a key; until then a plain key keeps the gateway useful.
+                    SetKey(options.ApiKey.Trim(), source: "SmartLead:ApiKey");
+                }
+
+                return;
+            }
+
+            StopWatching();
+            _watchedFile = null;
+            if (!string.IsNullOrWhiteSpace(options.ApiKey))
+            {
+                SetKey(options.ApiKey.Trim(), source: "SmartLead:ApiKey");
+            }
+        }
+    }
+
+    private void LoadFile(string file)
+    {
+        string? text = null;
+        string? problem = null;
+        try
+        {
+            text = File.ReadAllText(file).Trim();
+            if (text.Length == 0)
+            {
+                problem = "the file is empty";
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = ex is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : "the file cannot be read";
+        }
+
+        lock (_gate)
+        {
+            if (problem is not null)
+            {
+                // Once per distinct problem: the poll would otherwise repeat it every second.
+                if (problem != _lastProblem)
+                {
+                    _lastProblem = problem;
+                    Log.KeyFileUnusable(_logger, file, problem, _current is null ? "none" : Fingerprint(_current));
+                }
+
+                return;
+            }
+
+            _lastProblem = null;
+            SetKey(text!, source: "SmartLead:ApiKeyFile");
+        }
+    }
+
+    private void SetKey(string key, string source)
+    {
+        if (key == _current)
+        {
+            return;
+        }
+
+        // Registered before it can be used anywhere, so no log line can ever show it.
+        _redactor.Register(key);
+        var previous = _current;
+        Volatile.Write(ref _current, key);
+        if (previous is null)
+        {
+            Log.KeyLoaded(_logger, Fingerprint(key), source);
+        }
+        else
+        {
+            Log.KeyRotated(_logger, Fingerprint(previous), Fingerprint(key), source);
+        }
+    }
+
+    private void StartWatching(string file)
+    {
+        _pollTimer = _timeProvider.CreateTimer(_ => LoadFile(file), null, PollInterval, PollInterval);
+        var directory = Path.GetDirectoryName(file);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return;
+        }
+
+        try
+        {
+            _watcher = new FileSystemWatcher(directory)
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            FileSystemEventHandler onChange = (_, _) => LoadFile(file);
+            _watcher.Changed += onChange;
+            _watcher.Created += onChange;
+            _watcher.Renamed += (_, _) => LoadFile(file);
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Polling alone still picks up the new key within a second or two.
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+    }
+
+    private void StopWatching()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+        _pollTimer?.Dispose();
+        _pollTimer = null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "SmartLead key loaded from {Source}, fingerprint {Fingerprint}")]
+        public static partial void KeyLoaded(ILogger logger, string fingerprint, string source);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "SmartLead key rotated from {Source}: fingerprint {OldFingerprint} -> {NewFingerprint}")]
+        public static partial void KeyRotated(ILogger logger, string oldFingerprint, string newFingerprint, string source);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "SmartLead key file {KeyFile} is unusable ({Problem}); keeping the key in force, fingerprint {Fingerprint}")]
+        public static partial void KeyFileUnusable(ILogger logger, string keyFile, string problem, string fingerprint);
+    }
+}

@@ -1,0 +1,24 @@
+namespace SmartLead.Gateway.Credentials;
+
+internal static class CredentialsServiceCollectionExtensions
+{
+    /// <summary>The key store: loads the key at start, follows the key file and <c>SmartLead:ApiKey</c> reloads.</summary>
+    public static IServiceCollection AddGatewayCredentials(this IServiceCollection services)
+    {
+        services.AddSingleton<ApiKeyStore>();
+        services.AddHostedService<ApiKeyStoreStarter>();
+        return services;
+    }
+
+    /// <summary>Creates the store when the host starts, so the key is loaded (and its fingerprint logged) before traffic.</summary>
+    private sealed class ApiKeyStoreStarter(ApiKeyStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(store);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

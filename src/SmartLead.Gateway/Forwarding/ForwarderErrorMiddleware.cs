@@ -1,0 +1,95 @@
+using System.Globalization;
+using SmartLead.Gateway.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace SmartLead.Gateway.Forwarding;
+
+/// <summary>
+/// Turns YARP's bare error statuses (an empty 502 or 504) into SmartLead's envelope. Upstream answers of any status
+/// are untouched: this acts only when YARP reports that no answer could be relayed.
+/// </summary>
+internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILogger<ForwarderErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+
+        var error = context.GetForwarderErrorFeature();
+        if (error is null || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var rejection = Find<GatewayRejectedException>(error.Exception);
+        if (rejection is not null)
+        {
+            if (rejection.RetryAfter is { } retryAfter)
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
+                    return Task.CompletedTask;
+                });
+            }
+
+            await GatewayError.WriteAsync(context, rejection.StatusCode, rejection.Code, rejection.Message, rejection.Details);
+            return;
+        }
+
+        var timedOut = error.Error == ForwarderError.RequestTimedOut || IsTimeout(error.Exception);
+        Log.UpstreamFailed(logger, error.Error, error.Exception?.GetType().Name ?? "none");
+        if (timedOut)
+        {
+            await GatewayError.WriteAsync(context, StatusCodes.Status504GatewayTimeout, GatewayError.UpstreamTimeout,
+                "SmartLead did not answer in time.");
+        }
+        else if (error.Error is ForwarderError.RequestBodyClient)
+        {
+            await GatewayError.WriteAsync(context, StatusCodes.Status400BadRequest, GatewayError.ValidationError,
+                "The request body could not be read from the client.");
+        }
+        else
+        {
+            await GatewayError.WriteAsync(context, StatusCodes.Status502BadGateway, GatewayError.UpstreamUnavailable,
+                "SmartLead could not be reached.");
+        }
+    }
+
+    /// <summary>Whole seconds, rounded up, never 0: a client told "0" would come straight back.</summary>
+    internal static string RetryAfterSeconds(TimeSpan wait) =>
+        Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    private static bool IsTimeout(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // Polly's per-attempt timeout and the BCL's TimeoutException both mean SmartLead ran out of time.
+            if (e is TimeoutException or Polly.Timeout.TimeoutRejectedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static T? Find<T>(Exception? exception)
+        where T : Exception
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "No answer from SmartLead could be relayed: {ForwarderError} ({ExceptionType})")]
+        public static partial void UpstreamFailed(ILogger logger, ForwarderError forwarderError, string exceptionType);
+    }
+}

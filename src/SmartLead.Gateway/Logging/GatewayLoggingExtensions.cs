@@ -1,0 +1,58 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Formatting.Compact;
+using SmartLead.Gateway.Configuration;
+
+namespace SmartLead.Gateway.Logging;
+
+internal static class GatewayLoggingExtensions
+{
+    private const string DevelopmentTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>
+    /// Serilog as the only logging provider. Production writes one compact JSON event per line to stdout; Development
+    /// writes readable lines. Levels come from the <c>Serilog</c> section. Every sink — the console and
+    /// any <see cref="ILogEventSink"/> registered in DI — sits behind <see cref="RedactingSink"/>, so no key can reach one.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    {
+        var isDevelopment = builder.Environment.IsDevelopment();
+        builder.Services.AddSingleton<SecretRedactor>();
+        builder.Services.AddLiveOptions<RequestLoggingOptions>(RequestLoggingOptions.SectionName);
+        builder.Services.AddSerilog((services, loggerConfiguration) =>
+        {
+            var outputs = new LoggerConfiguration().MinimumLevel.Verbose();
+            // The console is written from a background thread: a request never waits on stdout. When the buffer is
+            // full the request path waits rather than dropping events (an audit trail with holes is worse).
+            outputs = outputs.WriteTo.Async(
+                console =>
+                {
+                    if (isDevelopment)
+                    {
+                        console.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                    else
+                    {
+                        console.Console(new RenderedCompactJsonFormatter());
+                    }
+                },
+                bufferSize: 50_000,
+                blockWhenFull: true);
+            foreach (var sink in services.GetServices<ILogEventSink>())
+            {
+                outputs = outputs.WriteTo.Sink(sink);
+            }
+
+            loggerConfiguration
+                .ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .WriteTo.Sink(new RedactingSink(services.GetRequiredService<SecretRedactor>(), outputs.CreateLogger()));
+        }, preserveStaticLogger: true); // no process-wide Log.Logger: each host (and each test host) logs on its own
+        return builder;
+    }
+
+    /// <summary>Request id and the one request-log event; the first step of the pipeline, so it sees every request.</summary>
+    public static IApplicationBuilder UseGatewayRequestLogging(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestLoggingMiddleware>();
+}

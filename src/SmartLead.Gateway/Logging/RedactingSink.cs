@@ -1,0 +1,86 @@
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Parsing;
+
+namespace SmartLead.Gateway.Logging;
+
+/// <summary>
+/// Stands in front of every sink the gateway writes to and takes SmartLead keys out of each event: its message
+/// template, every property (however deeply nested) and its exception text. YARP logs the upstream URL with the
+/// injected key and ASP.NET logs the inbound query; turning those categories down is not enough, because ops turn
+/// levels up when debugging. The fast path, taken by almost every event, only looks and passes the event on.
+/// </summary>
+internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner) : ILogEventSink, IDisposable
+{
+    private static readonly MessageTemplateParser TemplateParser = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        inner.Emit(NeedsRedaction(logEvent) ? Redact(logEvent) : logEvent);
+    }
+
+    public void Dispose() => (inner as IDisposable)?.Dispose();
+
+    private bool NeedsRedaction(LogEvent logEvent)
+    {
+        if (redactor.ContainsSecret(logEvent.MessageTemplate.Text))
+        {
+            return true;
+        }
+
+        foreach (var property in logEvent.Properties)
+        {
+            if (Contains(property.Value))
+            {
+                return true;
+            }
+        }
+
+        return logEvent.Exception is not null && redactor.ContainsSecret(logEvent.Exception.ToString());
+    }
+
+    private bool Contains(LogEventPropertyValue value) => value switch
+    {
+        ScalarValue { Value: string text } => redactor.ContainsSecret(text),
+        ScalarValue { Value: Uri uri } => redactor.ContainsSecret(uri.OriginalString),
+        ScalarValue { Value: null } => false,
+        ScalarValue scalar when scalar.Value is not (bool or int or long or double or decimal or DateTime or DateTimeOffset or TimeSpan or Guid)
+            => redactor.ContainsSecret(scalar.Value.ToString()),
+        SequenceValue sequence => sequence.Elements.Any(Contains),
+        StructureValue structure => structure.Properties.Any(p => Contains(p.Value)),
+        DictionaryValue dictionary => dictionary.Elements.Any(pair => Contains(pair.Key) || Contains(pair.Value)),
+        _ => false,
+    };
+
+    private LogEvent Redact(LogEvent logEvent)
+    {
+        var template = redactor.ContainsSecret(logEvent.MessageTemplate.Text)
+            ? TemplateParser.Parse(redactor.Redact(logEvent.MessageTemplate.Text))
+            : logEvent.MessageTemplate;
+        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, Redact(p.Value)));
+        var exception = logEvent.Exception is { } ex && redactor.ContainsSecret(ex.ToString())
+            ? new RedactedException(ex.GetType().FullName ?? ex.GetType().Name, redactor.Redact(ex.Message), redactor.Redact(ex.ToString()))
+            : logEvent.Exception;
+        return new LogEvent(logEvent.Timestamp, logEvent.Level, exception, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default);
+    }
+
+    private LogEventPropertyValue Redact(LogEventPropertyValue value) => value switch
+    {
+        ScalarValue { Value: string text } => new ScalarValue(redactor.Redact(text)),
+        ScalarValue { Value: Uri uri } when redactor.ContainsSecret(uri.OriginalString) => new ScalarValue(redactor.Redact(uri.OriginalString)),
+        ScalarValue { Value: not null } scalar when Contains(scalar) => new ScalarValue(redactor.Redact(scalar.Value.ToString()!)),
+        SequenceValue sequence => new SequenceValue(sequence.Elements.Select(Redact)),
+        StructureValue structure => new StructureValue(structure.Properties.Select(p => new LogEventProperty(p.Name, Redact(p.Value))), structure.TypeTag),
+        DictionaryValue dictionary => new DictionaryValue(dictionary.Elements.Select(pair =>
+            new KeyValuePair<ScalarValue, LogEventPropertyValue>((ScalarValue)Redact(pair.Key), Redact(pair.Value)))),
+        _ => value,
+    };
+
+    /// <summary>An exception as it would print, with the secrets taken out; the original never reaches a sink.</summary>
+    private sealed class RedactedException(string typeName, string message, string text) : Exception(message)
+    {
+        public string OriginalType { get; } = typeName;
+
+        public override string ToString() => text;
+    }
+}

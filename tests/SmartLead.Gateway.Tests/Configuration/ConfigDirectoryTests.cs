@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using SmartLead.Gateway.Configuration;
+
+namespace SmartLead.Gateway.Tests.Configuration;
+
+public sealed class ConfigDirectoryTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gateway-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Load_FilesMergedInNameOrder_LaterWins()
+    {
+        File.WriteAllText(Path.Combine(_directory, "10-base.json"), "{\"RateLimit\":{\"TokenLimit\":5,\"QueueLimit\":7}}");
+        File.WriteAllText(Path.Combine(_directory, "20-override.json"), "{\"RateLimit\":{\"TokenLimit\":9}}");
+        File.WriteAllText(Path.Combine(_directory, "pro-tier.json.example"), "{\"RateLimit\":{\"TokenLimit\":100}}");
+
+        var configuration = new ConfigurationBuilder().Add(new ConfigDirectoryConfigurationSource(_directory)).Build();
+
+        Assert.Equal("9", configuration["RateLimit:TokenLimit"]);
+        Assert.Equal("7", configuration["RateLimit:QueueLimit"]);
+    }
+
+    [Fact]
+    public async Task Change_NewFileDroppedIn_ReloadsWithinFiveSeconds()
+    {
+        File.WriteAllText(Path.Combine(_directory, "a.json"), "{\"X\":{\"Y\":\"1\"}}");
+        var configuration = new ConfigurationBuilder().Add(new ConfigDirectoryConfigurationSource(_directory)).Build();
+        var reloaded = new TaskCompletionSource();
+        Microsoft.Extensions.Primitives.ChangeToken.OnChange(configuration.GetReloadToken, () => reloaded.TrySetResult());
+
+        var watch = Stopwatch.StartNew();
+        File.WriteAllText(Path.Combine(_directory, "b.json"), "{\"X\":{\"Y\":\"2\"}}");
+        await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("2", configuration["X:Y"]);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Change_BrokenJson_KeepsLastGoodValues()
+    {
+        var file = Path.Combine(_directory, "a.json");
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"1\"}}");
+        var source = new ConfigDirectoryConfigurationSource(_directory);
+        var configuration = new ConfigurationBuilder().Add(source).Build();
+
+        File.WriteAllText(file, "{\"X\":{\"Y\":");
+        await Task.Delay(1500);
+
+        Assert.Equal("1", configuration["X:Y"]);
+    }
+
+    [Fact]
+    public void Load_MissingDirectory_IsEmptyNotAnError()
+    {
+        var configuration = new ConfigurationBuilder()
+            .Add(new ConfigDirectoryConfigurationSource(Path.Combine(_directory, "absent")))
+            .Build();
+
+        Assert.Empty(configuration.AsEnumerable());
+    }
+}

@@ -1,0 +1,37 @@
+using SmartLead.Gateway.Logging;
+
+namespace SmartLead.Gateway.Tests.Logging;
+
+public sealed class SecretRedactorTests
+{
+    [Theory]
+    [InlineData("https://x/api/v1/c?api_key=abc123&y=1", "https://x/api/v1/c?api_key=***&y=1")]
+    [InlineData("?API_KEY=abc", "?API_KEY=***")]
+    [InlineData("?api%5Fkey=abc&api_key[]=def&api_key%5B0%5D=ghi", "?api%5Fkey=***&api_key[]=***&api_key%5B0%5D=***")]
+    [InlineData("\"?api_key=abc\"", "\"?api_key=***\"")]
+    [InlineData("?api_key=", "?api_key=")]
+    [InlineData("nothing here", "nothing here")]
+    public void Redact_ApiKeyParameters_ValuesMasked(string input, string expected) =>
+        Assert.Equal(expected, new SecretRedactor().Redact(input));
+
+    [Fact]
+    public void Redact_RegisteredSecret_MaskedAnywhereAndEncoded()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Register("k3y+with/slash");
+
+        Assert.Equal("value *** and ***", redactor.Redact("value k3y+with/slash and k3y%2Bwith%2Fslash"));
+        Assert.True(redactor.ContainsSecret("xx k3y+with/slash"));
+        Assert.False(redactor.ContainsSecret("k3y"));
+    }
+
+    [Fact]
+    public void Register_RotatedKeys_AllStaySecret()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Register("old-key-1111");
+        redactor.Register("new-key-2222");
+
+        Assert.Equal("*** ***", redactor.Redact("old-key-1111 new-key-2222"));
+    }
+}
