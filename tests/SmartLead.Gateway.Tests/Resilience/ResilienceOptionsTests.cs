@@ -129,6 +129,26 @@ public sealed class ResilienceOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(24), UpstreamResiliencePipeline.Backoff(options, 10, 0));
     }
 
+    [Fact]
+    public void AddGatewayResilience_CalledTwice_RegistersOnceInChainOrder()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Retry:StatusCodes:0"] = "503" })
+            .Build());
+        services.AddLogging();
+
+        services.AddGatewayResilience().AddGatewayResilience();
+        using var provider = services.BuildServiceProvider();
+
+        var stages = provider.GetServices<SmartLead.Gateway.Forwarding.IUpstreamHandlerStage>().OrderBy(s => s.Order).ToList();
+        Assert.Collection(
+            stages,
+            s => Assert.IsType<RequestBodyBufferingHandler>(s.CreateHandler()),
+            s => Assert.IsType<UpstreamResilienceHandler>(s.CreateHandler()));
+        Assert.Equal([503], provider.GetRequiredService<IOptions<RetryOptions>>().Value.GetStatusCodes());
+    }
+
     private static T Bind<T>(Dictionary<string, string?> values, string section)
         where T : class, new()
     {
