@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Serilog.Events;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Infrastructure;
