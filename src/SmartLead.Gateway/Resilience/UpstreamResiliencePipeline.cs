@@ -11,12 +11,15 @@ namespace SmartLead.Gateway.Resilience;
 /// <summary>
 /// The one Polly pipeline every forwarder client shares: retry (outermost) → circuit breaker → attempt timeout.
 /// A singleton, because YARP may rebuild its clients and the breaker must remember SmartLead's health across them.
-/// Follows hot reloads: a change of <c>Retry</c> swaps only the retry layer; the breaker (and its state) is rebuilt
-/// only when its own settings or the attempt timeout actually change, since every reload of any file raises
+/// Follows hot reloads: retry and timeout are stateless and rebuilt on any reload; the breaker (and the state it
+/// holds) is rebuilt only when its own settings actually change, since every reload of any file raises
 /// <see cref="LiveOptions{T}.Changed"/>.
 /// </summary>
 internal sealed partial class UpstreamResiliencePipeline : IDisposable
 {
+    // Polly refuses timeouts under 10 ms; SmartLead:Timeout allows 1 ms, which no real attempt could meet anyway.
+    private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
+
     /// <summary>The message being forwarded, for the callbacks that decide per request.</summary>
     public static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("SmartLead.Gateway.Resilience.Request");
 
@@ -27,7 +30,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
     private readonly Func<double> _random;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private AttemptLayer _attempt;
+    private BreakerLayer _breaker;
     private Snapshot _current;
 
     public UpstreamResiliencePipeline(
@@ -55,26 +58,26 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         _timeProvider = timeProvider;
         _random = random;
         _logger = logger;
-        _attempt = BuildAttemptLayer(AttemptSettings.From(breakerOptions.Current, smartLeadOptions.Current));
-        _current = BuildSnapshot(retryOptions.Current, _attempt);
-        _retryOptions.Changed += OnRetryChanged;
-        _breakerOptions.Changed += OnAttemptSettingsChanged;
-        _smartLeadOptions.Changed += OnAttemptSettingsChanged;
+        _breaker = BuildBreakerLayer(BreakerSettings.From(breakerOptions.Current));
+        _current = BuildSnapshot(_breaker);
+        _retryOptions.Changed += OnStatelessSettingsChanged;
+        _smartLeadOptions.Changed += OnStatelessSettingsChanged;
+        _breakerOptions.Changed += OnBreakerSettingsChanged;
     }
 
     /// <summary>The pipeline and the settings it was built from, taken together so one request sees one version.</summary>
     public Snapshot Current => Volatile.Read(ref _current);
 
     /// <summary>The breaker's state (Closed when it is disabled), for status pages and tests.</summary>
-    public CircuitState CircuitState => Volatile.Read(ref _attempt).BreakerState?.CircuitState ?? CircuitState.Closed;
+    public CircuitState CircuitState => Volatile.Read(ref _breaker).State?.CircuitState ?? CircuitState.Closed;
 
     public TimeProvider TimeProvider => _timeProvider;
 
     public void Dispose()
     {
-        _retryOptions.Changed -= OnRetryChanged;
-        _breakerOptions.Changed -= OnAttemptSettingsChanged;
-        _smartLeadOptions.Changed -= OnAttemptSettingsChanged;
+        _retryOptions.Changed -= OnStatelessSettingsChanged;
+        _smartLeadOptions.Changed -= OnStatelessSettingsChanged;
+        _breakerOptions.Changed -= OnBreakerSettingsChanged;
     }
 
     /// <summary>The wait before retry <paramref name="attempt"/> (0-based): exponential backoff with ±20 % jitter, capped.</summary>
@@ -85,36 +88,36 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         return TimeSpan.FromMilliseconds(Math.Min(jittered, options.MaxDelay.TotalMilliseconds));
     }
 
-    private void OnRetryChanged(RetryOptions options)
+    private void OnStatelessSettingsChanged(object _)
     {
         lock (_gate)
         {
-            Volatile.Write(ref _current, BuildSnapshot(options, _attempt));
+            Volatile.Write(ref _current, BuildSnapshot(_breaker));
         }
-
-        Log.SettingsApplied(_logger, RetryOptions.SectionName);
     }
 
-    private void OnAttemptSettingsChanged(object _)
+    private void OnBreakerSettingsChanged(CircuitBreakerOptions options)
     {
-        var settings = AttemptSettings.From(_breakerOptions.Current, _smartLeadOptions.Current);
+        var settings = BreakerSettings.From(options);
         lock (_gate)
         {
-            if (settings == _attempt.Settings)
+            if (settings == _breaker.Settings)
             {
                 return;
             }
 
-            var attempt = BuildAttemptLayer(settings);
-            Volatile.Write(ref _attempt, attempt);
-            Volatile.Write(ref _current, BuildSnapshot(_retryOptions.Current, attempt));
+            var breaker = BuildBreakerLayer(settings);
+            Volatile.Write(ref _breaker, breaker);
+            Volatile.Write(ref _current, BuildSnapshot(breaker));
         }
 
-        Log.SettingsApplied(_logger, CircuitBreakerOptions.SectionName);
+        Log.BreakerReplaced(_logger);
     }
 
-    private Snapshot BuildSnapshot(RetryOptions options, AttemptLayer attempt)
+    /// <summary>Retry (outermost) → the breaker layer → attempt timeout (innermost), from the settings in force.</summary>
+    private Snapshot BuildSnapshot(BreakerLayer breaker)
     {
+        var options = _retryOptions.Current;
         var classifier = new RetryClassifier(options);
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _timeProvider };
         if (options.MaxRetries > 0)
@@ -147,18 +150,26 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
             });
         }
 
-        builder.AddPipeline(attempt.Pipeline);
+        if (breaker.Pipeline is not null)
+        {
+            builder.AddPipeline(breaker.Pipeline);
+        }
+
+        // Innermost, so each attempt gets the whole timeout and a timed-out attempt counts as a breaker failure.
+        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = AttemptTimeout(_smartLeadOptions.Current) });
         return new Snapshot(builder.Build(), options, classifier);
     }
 
-    private AttemptLayer BuildAttemptLayer(AttemptSettings settings)
+    private BreakerLayer BuildBreakerLayer(BreakerSettings settings)
     {
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _timeProvider };
-        CircuitBreakerStateProvider? state = null;
-        if (settings.BreakerEnabled)
+        if (!settings.Enabled)
         {
-            state = new CircuitBreakerStateProvider();
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            return new BreakerLayer(settings, null, null);
+        }
+
+        var state = new CircuitBreakerStateProvider();
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = _timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = settings.FailureRatio,
                 MinimumThroughput = settings.MinimumThroughput,
@@ -181,37 +192,33 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
                     Log.CircuitClosed(_logger);
                     return ValueTask.CompletedTask;
                 },
-            });
-        }
-
-        // Innermost, so each attempt gets the whole timeout and a timed-out attempt counts as a breaker failure.
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = settings.AttemptTimeout });
-        return new AttemptLayer(settings, builder.Build(), state);
+            })
+            .Build();
+        return new BreakerLayer(settings, pipeline, state);
     }
+
+    private static TimeSpan AttemptTimeout(SmartLeadOptions options) =>
+        options.Timeout < ShortestTimeout ? ShortestTimeout : options.Timeout;
 
     /// <summary>One consistent version of the pipeline and the settings behind it.</summary>
     internal sealed record Snapshot(ResiliencePipeline<HttpResponseMessage> Pipeline, RetryOptions Options, RetryClassifier Classifier);
 
-    private sealed record AttemptLayer(AttemptSettings Settings, ResiliencePipeline<HttpResponseMessage> Pipeline, CircuitBreakerStateProvider? BreakerState);
+    /// <summary>The breaker and its state, kept across reloads that do not change its settings.</summary>
+    private sealed record BreakerLayer(BreakerSettings Settings, ResiliencePipeline<HttpResponseMessage>? Pipeline, CircuitBreakerStateProvider? State);
 
-    private sealed record AttemptSettings(
-        bool BreakerEnabled,
+    private sealed record BreakerSettings(
+        bool Enabled,
         double FailureRatio,
         int MinimumThroughput,
         TimeSpan SamplingDuration,
-        TimeSpan BreakDuration,
-        TimeSpan AttemptTimeout)
+        TimeSpan BreakDuration)
     {
-        // Polly refuses timeouts under 10 ms; SmartLead:Timeout allows 1 ms, which no real attempt could meet anyway.
-        private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
-
-        public static AttemptSettings From(CircuitBreakerOptions breaker, SmartLeadOptions smartLead) => new(
-            breaker.Enabled,
-            breaker.FailureRatio,
-            breaker.MinimumThroughput,
-            breaker.SamplingDuration,
-            breaker.BreakDuration,
-            smartLead.Timeout < ShortestTimeout ? ShortestTimeout : smartLead.Timeout);
+        public static BreakerSettings From(CircuitBreakerOptions options) => new(
+            options.Enabled,
+            options.FailureRatio,
+            options.MinimumThroughput,
+            options.SamplingDuration,
+            options.BreakDuration);
     }
 
     private static partial class Log
@@ -230,7 +237,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Circuit closed; SmartLead answers again")]
         public static partial void CircuitClosed(ILogger logger);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Resilience settings from section {Section} applied")]
-        public static partial void SettingsApplied(ILogger logger, string section);
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Circuit breaker settings changed; a new circuit, closed, replaces the old one")]
+        public static partial void BreakerReplaced(ILogger logger);
     }
 }

@@ -158,7 +158,7 @@ public sealed class CircuitBreakerTests : IDisposable
     }
 
     [Fact]
-    public async Task Reload_UnrelatedSettings_KeepTheCircuitOpen()
+    public async Task Reload_RetryTimeoutOrUnchangedBreakerSettings_KeepTheCircuitOpen()
     {
         using var host = new ResilienceTestHost(Settings, _time);
         _upstream.GivenSequence("GET", Campaigns, Status(503));
@@ -166,7 +166,13 @@ public sealed class CircuitBreakerTests : IDisposable
         await SendAsync(invoker);
         await SendAsync(invoker);
 
-        host.Reload(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "1", ["SmartLead:ApiKey"] = "rotated" });
+        host.Reload(new Dictionary<string, string?>
+        {
+            ["Retry:MaxRetries"] = "1",
+            ["SmartLead:ApiKey"] = "rotated",
+            ["SmartLead:Timeout"] = "00:05:00",
+            ["CircuitBreaker:BreakDuration"] = "00:00:30",
+        });
 
         Assert.Equal(CircuitState.Open, host.Pipeline.CircuitState);
         await Assert.ThrowsAsync<GatewayRejectedException>(() => SendAsync(invoker));

@@ -288,5 +288,21 @@ public sealed class RetryHandlerTests : IDisposable
         Assert.Equal(4, _upstream.RequestCount());
     }
 
+    [Fact]
+    public async Task Reload_AttemptTimeout_AppliesToTheNextRequest()
+    {
+        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "0" });
+        _upstream.GivenSequence("GET", Campaigns, Status(200).WithDelay(TimeSpan.FromMilliseconds(500)));
+        var invoker = host.CreateInvoker();
+        using (var first = await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(Campaigns)), CancellationToken.None))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        host.Reload(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:00.100" });
+
+        await Assert.ThrowsAsync<TimeoutException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(Campaigns)), CancellationToken.None));
+    }
+
     private string Url(string path) => _upstream.Urls[0] + path + "?api_key=test-key";
 }
