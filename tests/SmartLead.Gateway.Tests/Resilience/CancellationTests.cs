@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
 
@@ -8,7 +9,7 @@ namespace SmartLead.Gateway.Tests.Resilience;
 public sealed class CancellationTests : IDisposable
 {
     private const string Campaigns = "/api/v1/campaigns/";
-    private readonly WireMockServer _upstream = ResilienceTestHost.StartUpstream();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
 
     public void Dispose() => _upstream.Dispose();
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
 
@@ -22,7 +23,7 @@ public sealed class CircuitBreakerTests : IDisposable
         ["SmartLead:Timeout"] = "00:10:00",
     };
 
-    private readonly WireMockServer _upstream = ResilienceTestHost.StartUpstream();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => _upstream.Dispose();
@@ -122,7 +123,7 @@ public sealed class CircuitBreakerTests : IDisposable
     {
         using var host = new ResilienceTestHost(Settings, _time);
         var invoker = host.CreateInvoker();
-        var url = $"http://127.0.0.1:{ResilienceTestHost.FreeLoopbackPort()}{Campaigns}";
+        var url = $"http://127.0.0.1:{Upstream.FreePort()}{Campaigns}";
         await Assert.ThrowsAsync<HttpRequestException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, url), CancellationToken.None));
         await Assert.ThrowsAsync<HttpRequestException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, url), CancellationToken.None));
 

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Resilience;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
 using Yarp.ReverseProxy.Forwarder;
 using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
@@ -21,7 +22,7 @@ namespace SmartLead.Gateway.Tests.Resilience;
 public sealed class ForwarderChainTests : IAsyncLifetime
 {
     private const string Import = "/api/v1/campaigns/42/leads";
-    private readonly WireMockServer _upstream = ResilienceTestHost.StartUpstream();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
     private WebApplication? _proxy;
     private HttpClient? _client;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
 
@@ -9,7 +10,7 @@ public sealed class RequestBodyBufferingHandlerTests : IDisposable
 {
     private const string Import = "/api/v1/campaigns/7/leads";
     private static readonly Dictionary<string, string?> SmallLimit = new() { ["Retry:MaxBufferedBodyBytes"] = "100" };
-    private readonly WireMockServer _upstream = ResilienceTestHost.StartUpstream();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
 
     public void Dispose() => _upstream.Dispose();
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -7,8 +6,6 @@ using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
-using WireMock.Server;
-using WireMock.Settings;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
@@ -98,17 +95,6 @@ internal sealed class ResilienceTestHost : IDisposable
         }
 
         _services.Dispose();
-    }
-
-    public static WireMockServer StartUpstream() =>
-        WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{FreeLoopbackPort()}"] });
-
-    /// <summary>A loopback port nothing listens on, for connection failures.</summary>
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static (HttpRequestMessage Request, RequestLogFeature Log) Request(HttpMethod method, string url, HttpContent? content = null)

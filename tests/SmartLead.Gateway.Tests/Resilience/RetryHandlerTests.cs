@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Polly.Timeout;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
@@ -14,7 +15,7 @@ public sealed class RetryHandlerTests : IDisposable
 {
     private const string Campaigns = "/api/v1/campaigns/";
     private static readonly Dictionary<string, string?> FakeTimeSettings = new() { ["SmartLead:Timeout"] = "00:10:00" };
-    private readonly WireMockServer _upstream = ResilienceTestHost.StartUpstream();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
 
     public void Dispose() => _upstream.Dispose();
 
@@ -205,7 +206,7 @@ public sealed class RetryHandlerTests : IDisposable
     public async Task Get_NoConnection_IsRetriedThenThrowsHttpRequestException()
     {
         using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "2" });
-        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, $"http://127.0.0.1:{ResilienceTestHost.FreeLoopbackPort()}{Campaigns}");
+        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, $"http://127.0.0.1:{Upstream.FreePort()}{Campaigns}");
 
         await Assert.ThrowsAsync<HttpRequestException>(() => host.CreateInvoker().SendAsync(request, CancellationToken.None));
 
@@ -218,7 +219,7 @@ public sealed class RetryHandlerTests : IDisposable
     {
         using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "1" });
         var (request, log) = ResilienceTestHost.Request(
-            HttpMethod.Post, $"http://127.0.0.1:{ResilienceTestHost.FreeLoopbackPort()}/api/v1/campaigns/create", new StringContent("{}"));
+            HttpMethod.Post, $"http://127.0.0.1:{Upstream.FreePort()}/api/v1/campaigns/create", new StringContent("{}"));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => host.CreateInvoker().SendAsync(request, CancellationToken.None));
 
