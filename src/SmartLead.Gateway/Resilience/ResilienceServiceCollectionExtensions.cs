@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Forwarding;
+
+namespace SmartLead.Gateway.Resilience;
+
+internal static class ResilienceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the <c>Retry</c> and <c>CircuitBreaker</c> settings (validated at start, hot-reloaded), the shared
+    /// pipeline, <see cref="ResilienceHandlers"/>, and the two stages (body buffering, resilience) the forwarder
+    /// client factory puts in its handler chain. Calling it twice registers nothing more.
+    /// </summary>
+    public static IServiceCollection AddGatewayResilience(this IServiceCollection services)
+    {
+        // A second call would bind the options twice, and the binder appends list items (Retry:StatusCodes) twice.
+        if (services.Any(d => d.ServiceType == typeof(ResilienceHandlers)))
+        {
+            return services;
+        }
+
+        services.AddLiveOptions<RetryOptions>(RetryOptions.SectionName);
+        services.AddSingleton<IValidateOptions<RetryOptions>, RetryOptionsValidator>();
+        services.AddLiveOptions<CircuitBreakerOptions>(CircuitBreakerOptions.SectionName);
+        services.AddSingleton<IValidateOptions<CircuitBreakerOptions>, CircuitBreakerOptionsValidator>();
+
+        // The attempt timeout is SmartLead:Timeout, which forwarding registers; standing alone (tests, tools),
+        // resilience registers it itself.
+        if (!services.Any(d => d.ServiceType == typeof(LiveOptions<SmartLeadOptions>)))
+        {
+            services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<UpstreamResiliencePipeline>();
+        services.TryAddSingleton<ResilienceHandlers>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BodyBufferingStage>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, ResilienceStage>());
+        return services;
+    }
+}
