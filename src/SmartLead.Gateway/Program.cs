@@ -6,6 +6,7 @@ using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Health;
 using SmartLead.Gateway.LeadValidation;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Resilience;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayConfiguration(args);
@@ -15,6 +16,7 @@ builder.AddDevelopmentSandbox();
 builder.Services
     .AddGatewayCredentials()
     .AddGatewayForwarding()
+    .AddGatewayResilience()
     .AddLeadValidation();
 
 var app = builder.Build();
