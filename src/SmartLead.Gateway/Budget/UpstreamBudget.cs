@@ -19,6 +19,14 @@ internal sealed partial class UpstreamBudget : RateLimiter
     /// <summary>SmartLead's longest window is an hour; a reset further away than that is not believed.</summary>
     internal static readonly TimeSpan MaxPause = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How far a waiter already admitted may slip past its deadline before it is refused after all. Timers wake a
+    /// little late and windows count the real (late) grant times, so projections drift by milliseconds; refusing a
+    /// caller who waited almost the whole <see cref="RateLimitOptions.MaxQueueWait"/> over that would be worse than
+    /// letting it go a moment late. Pauses and reloads move projections by far more and still refuse at once.
+    /// </summary>
+    internal static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(50);
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -347,7 +355,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
         {
             var next = node.Next;
             var goesAt = _limits.EarliestFrom(previous);
-            if (goesAt > node.Value.Deadline)
+            if (goesAt > node.Value.Deadline + DeadlineSlack.Ticks)
             {
                 _queue.Remove(node);
                 Interlocked.Increment(ref _failedLeases);
