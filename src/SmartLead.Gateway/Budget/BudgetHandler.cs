@@ -35,6 +35,7 @@ internal sealed class BudgetHandler : DelegatingHandler
             RequestLogFeature.From(request)?.RecordQueueWait(time.GetElapsedTime(started));
         }
 
+        // Held until the attempt is over: the windows count the permit from its grant until a window after that.
         using (lease)
         {
             if (!lease.IsAcquired)
@@ -48,16 +49,16 @@ internal sealed class BudgetHandler : DelegatingHandler
                     "Too many requests for the SmartLead API budget. Please retry later.",
                     retryAfter);
             }
-        }
 
-        var response = await base.SendAsync(request, cancellationToken);
-        var pause = await UpstreamSignals.ReadPauseAsync(response, time.GetUtcNow(), cancellationToken);
-        if (pause is { } p)
-        {
-            _budget.PauseFor(p.Delay, p.Reason);
-        }
+            var response = await base.SendAsync(request, cancellationToken);
+            var pause = await UpstreamSignals.ReadPauseAsync(response, time.GetUtcNow(), cancellationToken);
+            if (pause is { } p)
+            {
+                _budget.PauseFor(p.Delay, p.Reason);
+            }
 
-        return response;
+            return response;
+        }
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>

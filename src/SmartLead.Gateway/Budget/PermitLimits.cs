@@ -6,21 +6,40 @@ namespace SmartLead.Gateway.Budget;
 /// calls it under its lock.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Written here rather than composed from <c>TokenBucketRateLimiter</c>/<c>SlidingWindowRateLimiter</c> because
 /// (a) in manual-replenishment mode both still read <c>Stopwatch</c>, so an injected <see cref="TimeProvider"/>
 /// cannot drive them; (b) the sliding window frees a segment's permits up to one segment early, so an upstream that
 /// counts exactly could see more than the limit; (c) there is no way to ask them when the n-th next permit will be
 /// free, which the foreseeable-wait rejection needs; (d) chaining them loses tokens when a later limiter refuses.
-/// Every window here is an exact log of grant times; each constraint is "free from time X on" as long as nothing
-/// else is taken, so the earliest time all allow is simply the latest of those X.
+/// </para>
+/// <para>
+/// A window counts a permit from its grant until one window length after the attempt finished (its lease was
+/// released). SmartLead counts a request when it arrives, which is somewhere in between; counting from the finish
+/// is the only moment the gateway knows is not earlier, so a slow new TLS connection for one request and a fast
+/// pooled one for the next can never squeeze two windows' worth into one. It costs one response time per window.
+/// Each constraint is "free from time X on" as long as nothing else is taken, so the earliest time all allow is
+/// the latest of those X.
+/// </para>
 /// </remarks>
 internal sealed class PermitLimits
 {
-    private readonly List<long> _log = [];
-    private int _logStart;
+    /// <summary>Finish times of released permits, ascending (time only moves forward).</summary>
+    private readonly List<long> _finished = [];
+
+    /// <summary>Grant times of permits still in flight, ascending.</summary>
+    private readonly LinkedList<long> _inFlight = new();
+
+    /// <summary>While projecting: expected finish times of in-flight and hypothetical permits, ascending.</summary>
+    private readonly List<long> _expected = [];
+
+    private int _finishedStart;
     private Bucket _bucket;
+    private Bucket _bucketBeforeProjection;
+    private bool _projecting;
     private Window[] _windows = [];
     private long _retention;
+    private long _typicalDuration;
 
     public PermitLimits(RateLimitOptions options, long now)
     {
@@ -32,7 +51,9 @@ internal sealed class PermitLimits
         SetWindows(options);
     }
 
-    private int LogCount => _log.Count - _logStart;
+    public int InFlight => _inFlight.Count;
+
+    private int FinishedCount => _finished.Count - _finishedStart;
 
     /// <summary>
     /// Takes new limits without forgetting what was already spent: the bucket keeps its tokens (capped at the new
@@ -49,56 +70,101 @@ internal sealed class PermitLimits
         SetWindows(options);
     }
 
-    /// <summary>The earliest time at or after <paramref name="from"/> when one permit is free everywhere.</summary>
+    /// <summary>
+    /// The earliest time at or after <paramref name="from"/> when one permit is free everywhere;
+    /// <see cref="long.MaxValue"/> when that depends on a permit in flight finishing.
+    /// </summary>
     public long EarliestFrom(long from)
     {
         var earliest = Math.Max(from, _bucket.EarliestFrom(from));
-        var count = LogCount;
+        var finished = FinishedCount;
+        var open = _projecting ? _expected.Count : _inFlight.Count;
         foreach (var window in _windows)
         {
-            if (count >= window.PermitLimit)
+            // The permit that has to age out is the PermitLimit-th newest.
+            var index = finished + open - window.PermitLimit;
+            if (index < 0)
             {
-                // The permit that has to age out is the PermitLimit-th newest.
-                earliest = Math.Max(earliest, _log[_logStart + count - window.PermitLimit] + window.Length);
+                continue;
             }
+
+            var freedAt = index < finished
+                ? _finished[_finishedStart + index] + window.Length
+                : _projecting ? _expected[index - finished] + window.Length : long.MaxValue;
+            earliest = Math.Max(earliest, freedAt);
         }
 
         return earliest;
     }
 
-    /// <summary>Spends one permit at <paramref name="at"/>, which must be a time <see cref="EarliestFrom"/> allowed.</summary>
-    public void Take(long at)
+    /// <summary>
+    /// Spends one permit at <paramref name="at"/>, a time <see cref="EarliestFrom"/> allowed. Outside a projection
+    /// returns the in-flight entry to hand to <see cref="Finish"/>.
+    /// </summary>
+    public LinkedListNode<long>? Take(long at)
     {
         _bucket.RefillTo(at);
         _bucket.Tokens--;
-        if (_windows.Length > 0)
+        if (_projecting)
         {
-            _log.Add(at);
+            _expected.Add(at + _typicalDuration);
+            return null;
         }
+
+        return _windows.Length > 0 ? _inFlight.AddLast(at) : null;
     }
 
-    /// <summary>Forgets grants no window can see any more.</summary>
+    /// <summary>The attempt that held <paramref name="entry"/> is over: from now on it ages out like any other.</summary>
+    public void Finish(LinkedListNode<long> entry, long now)
+    {
+        if (entry.List is null)
+        {
+            return;
+        }
+
+        _inFlight.Remove(entry);
+        _finished.Add(now);
+
+        // A rough typical attempt duration, only for projecting when in-flight permits will finish.
+        _typicalDuration += (Math.Max(0, now - entry.Value) - _typicalDuration) / 8;
+    }
+
+    /// <summary>Forgets finished permits no window can see any more.</summary>
     public void Prune(long now)
     {
-        while (LogCount > 0 && _log[_logStart] + _retention <= now)
+        while (FinishedCount > 0 && _finished[_finishedStart] + _retention <= now)
         {
-            _logStart++;
+            _finishedStart++;
         }
 
-        if (_logStart > 1024 && _logStart > _log.Count / 2)
+        if (_finishedStart > 1024 && _finishedStart > _finished.Count / 2)
         {
-            _log.RemoveRange(0, _logStart);
-            _logStart = 0;
+            _finished.RemoveRange(0, _finishedStart);
+            _finishedStart = 0;
         }
     }
 
-    /// <summary>Remembers the state so a projection can spend hypothetical permits and then undo them.</summary>
-    public Mark Save() => new(_bucket, _log.Count);
-
-    public void Restore(Mark mark)
+    /// <summary>
+    /// Starts a what-if: permits taken until <see cref="EndProjection"/> are hypothetical, and permits in flight
+    /// are expected to finish after the typical attempt duration.
+    /// </summary>
+    public void BeginProjection(long now)
     {
-        _bucket = mark.Bucket;
-        _log.RemoveRange(mark.LogLength, _log.Count - mark.LogLength);
+        _bucketBeforeProjection = _bucket;
+        _expected.Clear();
+        foreach (var grantedAt in _inFlight)
+        {
+            _expected.Add(Math.Max(now, grantedAt + _typicalDuration));
+        }
+
+        _projecting = true;
+    }
+
+    public void EndProjection()
+    {
+        _bucket = _bucketBeforeProjection;
+        _expected.Clear();
+        _projecting = false;
     }
 
     /// <summary>Permits that could be taken right now, one after another.</summary>
@@ -109,13 +175,13 @@ internal sealed class PermitLimits
         var available = bucket.Tokens;
         foreach (var window in _windows)
         {
-            var inWindow = 0;
-            for (var i = _log.Count - 1; i >= _logStart && _log[i] + window.Length > now; i--)
+            var counted = _inFlight.Count;
+            for (var i = _finished.Count - 1; i >= _finishedStart && _finished[i] + window.Length > now; i--)
             {
-                inWindow++;
+                counted++;
             }
 
-            available = Math.Min(available, window.PermitLimit - inWindow);
+            available = Math.Min(available, window.PermitLimit - counted);
         }
 
         return Math.Max(0, available);
@@ -126,7 +192,9 @@ internal sealed class PermitLimits
     {
         var bucket = _bucket;
         bucket.RefillTo(now);
-        return bucket.Tokens == bucket.Limit && (LogCount == 0 || _log[^1] + _retention <= now);
+        return bucket.Tokens == bucket.Limit
+            && _inFlight.Count == 0
+            && (FinishedCount == 0 || _finished[^1] + _retention <= now);
     }
 
     private void SetWindows(RateLimitOptions options)
@@ -135,15 +203,13 @@ internal sealed class PermitLimits
         _retention = _windows.Length == 0 ? 0 : _windows.Max(w => w.Length);
     }
 
-    internal readonly record struct Mark(Bucket Bucket, int LogLength);
-
     private readonly record struct Window(int PermitLimit, long Length);
 
     /// <summary>
     /// Same rule as <c>TokenBucketRateLimiter</c> with auto-replenishment: every whole period since the last
     /// refill adds <see cref="PerPeriod"/> tokens, capped at <see cref="Limit"/>.
     /// </summary>
-    internal struct Bucket(int limit, int perPeriod, long period)
+    private struct Bucket(int limit, int perPeriod, long period)
     {
         public int Limit { get; } = limit;
 

@@ -161,7 +161,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
                 while (_queue.First is { } node)
                 {
                     _queue.RemoveFirst();
-                    node.Value.Complete(BudgetLease.Acquired);
+                    node.Value.Complete(BudgetLease.Unlimited);
                 }
             }
 
@@ -187,14 +187,14 @@ internal sealed partial class UpstreamBudget : RateLimiter
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_options.Enabled)
             {
-                return BudgetLease.Acquired;
+                return BudgetLease.Unlimited;
             }
 
             var now = Now;
             Dispatch(now);
-            if (TryTakeNow(now, permitCount))
+            if (TryTakeNow(now, permitCount) is { } lease)
             {
-                return BudgetLease.Acquired;
+                return lease;
             }
 
             Interlocked.Increment(ref _failedLeases);
@@ -215,14 +215,14 @@ internal sealed partial class UpstreamBudget : RateLimiter
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_options.Enabled)
             {
-                return new(BudgetLease.Acquired);
+                return new(BudgetLease.Unlimited);
             }
 
             var now = Now;
             Dispatch(now);
-            if (TryTakeNow(now, permitCount))
+            if (TryTakeNow(now, permitCount) is { } lease)
             {
-                return new(BudgetLease.Acquired);
+                return new(lease);
             }
 
             if (permitCount == 0 || _queue.Count >= _options.QueueLimit)
@@ -295,26 +295,38 @@ internal sealed partial class UpstreamBudget : RateLimiter
         ArgumentOutOfRangeException.ThrowIfGreaterThan(permitCount, 1);
     }
 
-    private bool TryTakeNow(long now, int permitCount)
+    private BudgetLease? TryTakeNow(long now, int permitCount)
     {
         if (_queue.Count > 0 || now < _pausedUntil || _limits.EarliestFrom(now) > now)
         {
-            return false;
+            return null;
         }
 
-        if (permitCount > 0)
-        {
-            Grant(now);
-        }
-
-        return true;
+        return permitCount > 0 ? Grant(now) : BudgetLease.Unlimited;
     }
 
-    private void Grant(long now)
+    private BudgetLease Grant(long now)
     {
-        _limits.Take(now);
+        var entry = _limits.Take(now);
         _lastGrant = now;
         Interlocked.Increment(ref _successfulLeases);
+        return entry is null ? BudgetLease.Unlimited : new BudgetLease(this, entry);
+    }
+
+    /// <summary>The attempt holding a permit is over; the windows start ageing it out from now.</summary>
+    private void Release(LinkedListNode<long> entry)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var now = Now;
+            _limits.Finish(entry, now);
+            Dispatch(now);
+        }
     }
 
     private void OnTimer()
@@ -338,8 +350,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
         while (_queue.First is { } head && now >= _pausedUntil && _limits.EarliestFrom(now) <= now)
         {
             _queue.RemoveFirst();
-            Grant(now);
-            head.Value.Complete(BudgetLease.Acquired);
+            head.Value.Complete(Grant(now));
         }
 
         if (_queue.Count == 0)
@@ -348,7 +359,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
             return;
         }
 
-        var mark = _limits.Save();
+        _limits.BeginProjection(now);
         var previous = Math.Max(now, _pausedUntil);
         var headGoesAt = long.MaxValue;
         for (var node = _queue.First; node is not null;)
@@ -372,14 +383,14 @@ internal sealed partial class UpstreamBudget : RateLimiter
             node = next;
         }
 
-        _limits.Restore(mark);
+        _limits.EndProjection();
         ArmTimer(headGoesAt, now);
     }
 
     /// <summary>When a request arriving now would get its permit, behind everyone already waiting.</summary>
     private long ProjectNewcomer(long now)
     {
-        var mark = _limits.Save();
+        _limits.BeginProjection(now);
         var at = Math.Max(now, _pausedUntil);
         for (var i = 0; i < _queue.Count; i++)
         {
@@ -388,7 +399,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
         }
 
         at = _limits.EarliestFrom(at);
-        _limits.Restore(mark);
+        _limits.EndProjection();
         return at;
     }
 
@@ -440,11 +451,25 @@ internal sealed partial class UpstreamBudget : RateLimiter
         }
     }
 
+    /// <summary>
+    /// A granted lease holds its permit's window entry until disposed: dispose it when the upstream attempt is
+    /// over (see <see cref="PermitLimits"/> for why the windows count from then).
+    /// </summary>
     private sealed class BudgetLease : RateLimitLease
     {
-        public static readonly BudgetLease Acquired = new(true, null);
+        /// <summary>Granted with nothing to give back (budget off, or a zero-permit probe).</summary>
+        public static readonly BudgetLease Unlimited = new(true, null);
 
         private readonly TimeSpan? _retryAfter;
+        private UpstreamBudget? _budget;
+        private LinkedListNode<long>? _entry;
+
+        public BudgetLease(UpstreamBudget budget, LinkedListNode<long> entry)
+            : this(true, null)
+        {
+            _budget = budget;
+            _entry = entry;
+        }
 
         private BudgetLease(bool isAcquired, TimeSpan? retryAfter)
         {
@@ -472,6 +497,15 @@ internal sealed partial class UpstreamBudget : RateLimiter
 
             metadata = null;
             return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _budget, null) is { } budget)
+            {
+                budget.Release(_entry!);
+                _entry = null;
+            }
         }
     }
 

@@ -52,14 +52,14 @@ public sealed class BudgetServiceCollectionExtensionsTests
             ["RateLimit:QueueLimit"] = "0",
         }, out var configuration);
         var budget = provider.GetRequiredService<UpstreamBudget>();
-        Assert.True(budget.AttemptAcquire().IsAcquired);
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
+        Assert.False(budget.Take());
 
         configuration["RateLimit:ReplenishmentPeriod"] = "00:00:01";
         configuration.Reload();
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
     }
 
     [Fact]
@@ -74,14 +74,14 @@ public sealed class BudgetServiceCollectionExtensionsTests
             ["RateLimit:QueueLimit"] = "0",
         }, out var configuration, logs);
         var budget = provider.GetRequiredService<UpstreamBudget>();
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
 
         configuration["RateLimit:ReplenishmentPeriod"] = "00:00:01";
         configuration["RateLimit:TokenLimit"] = "0";
         configuration.Reload();
         _time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.False(budget.Take());
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("RateLimit:TokenLimit", StringComparison.Ordinal));
     }
 

@@ -27,6 +27,13 @@ internal static class BudgetTestOptions
     public static RateLimitWindowOptions Window(int permitLimit, TimeSpan window) =>
         new() { PermitLimit = permitLimit, Window = window };
 
+    /// <summary>Takes a permit if one is free now and ends the "attempt" at once, as a quick upstream call would.</summary>
+    public static bool Take(this UpstreamBudget budget)
+    {
+        using var lease = budget.AttemptAcquire();
+        return lease.IsAcquired;
+    }
+
     public static UpstreamBudget NewBudget(RateLimitOptions options, TimeProvider time) =>
         new(options, time, NullLogger<UpstreamBudget>.Instance);
 }

@@ -28,8 +28,8 @@ public sealed class UpstreamBudgetTests
     public async Task Acquire_BucketEmpty_WaitsExactlyOneReplenishmentPeriod()
     {
         using var budget = NewBudget(Create(tokenLimit: 2, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(100)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
+        Assert.True(budget.Take());
 
         var third = budget.AcquireAsync().AsTask();
         _time.Advance(99 * Ms);
@@ -54,7 +54,7 @@ public sealed class UpstreamBudgetTests
             // Ten tries each second: with a chained limiter every refused try would have burnt a bucket token.
             for (var attempt = 0; attempt < 10; attempt++)
             {
-                if (budget.AttemptAcquire().IsAcquired)
+                if (budget.Take())
                 {
                     granted++;
                 }
@@ -72,22 +72,58 @@ public sealed class UpstreamBudgetTests
         using var budget = NewBudget(
             Create(tokenLimit: 100, tokensPerPeriod: 100, queueLimit: 0, windows: Window(2, TimeSpan.FromSeconds(10))),
             _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         _time.Advance(TimeSpan.FromSeconds(4));
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
 
         _time.Advance(TimeSpan.FromSeconds(6) - Ms);
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.False(budget.Take());
         _time.Advance(Ms);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
+        Assert.False(budget.Take());
+    }
+
+    [Fact]
+    public void Acquire_WindowCountsPermitUntilAWindowAfterItsAttemptIsOver()
+    {
+        using var budget = NewBudget(
+            Create(tokenLimit: 100, tokensPerPeriod: 100, queueLimit: 0, windows: Window(1, TimeSpan.FromSeconds(1))),
+            _time);
+        var slow = budget.AttemptAcquire();
+        Assert.True(slow.IsAcquired);
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(budget.Take());
+        slow.Dispose();
+        _time.Advance(TimeSpan.FromSeconds(1) - Ms);
+        Assert.False(budget.Take());
+        _time.Advance(Ms);
+
+        Assert.True(budget.Take());
+    }
+
+    [Fact]
+    public async Task Acquire_WaiterBlockedByAttemptInFlight_GoesAWindowAfterItEnds()
+    {
+        using var budget = NewBudget(
+            Create(tokenLimit: 100, tokensPerPeriod: 100, windows: Window(1, TimeSpan.FromSeconds(1))),
+            _time);
+        var slow = budget.AttemptAcquire();
+        var waiter = budget.AcquireAsync().AsTask();
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.False(waiter.IsCompleted);
+        slow.Dispose();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True((await waiter).IsAcquired);
     }
 
     [Fact]
     public async Task Acquire_Queued_GrantedInArrivalOrder()
     {
         using var budget = NewBudget(Create(period: TimeSpan.FromMilliseconds(100)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var waiters = Enumerable.Range(0, 4).Select(_ => budget.AcquireAsync().AsTask()).ToArray();
 
         for (var i = 0; i < waiters.Length; i++)
@@ -102,7 +138,7 @@ public sealed class UpstreamBudgetTests
     public async Task Acquire_NewcomerWhileOthersWait_GoesBehindThemEvenIfAPermitIsFree()
     {
         using var budget = NewBudget(Create(tokenLimit: 1, period: TimeSpan.FromMilliseconds(100)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var first = budget.AcquireAsync().AsTask();
 
         var attempt = budget.AttemptAcquire();
@@ -116,7 +152,7 @@ public sealed class UpstreamBudgetTests
     public async Task Acquire_QueueFull_RefusesAtOnceWithRetryAfter()
     {
         using var budget = NewBudget(Create(queueLimit: 2), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var queued = new[] { budget.AcquireAsync().AsTask(), budget.AcquireAsync().AsTask() };
 
         var refused = budget.AcquireAsync();
@@ -133,7 +169,7 @@ public sealed class UpstreamBudgetTests
     public async Task Acquire_ForeseeableWaitBeyondMaxQueueWait_RefusesAtOnceWithRetryAfter()
     {
         using var budget = NewBudget(Create(maxQueueWait: TimeSpan.FromSeconds(2.5)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var fits = new[] { budget.AcquireAsync().AsTask(), budget.AcquireAsync().AsTask() };
 
         var tooLate = budget.AcquireAsync();
@@ -157,8 +193,8 @@ public sealed class UpstreamBudgetTests
             Create(tokenLimit: 10, tokensPerPeriod: 10, maxQueueWait: TimeSpan.FromSeconds(30),
                 windows: Window(2, TimeSpan.FromMinutes(1))),
             _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
+        Assert.True(budget.Take());
 
         var lease = await budget.AcquireAsync();
 
@@ -171,7 +207,7 @@ public sealed class UpstreamBudgetTests
     public async Task Acquire_CancelledWhileWaiting_LeavesQueueWithoutSpending()
     {
         using var budget = NewBudget(Create(), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         using var cts = new CancellationTokenSource();
         var leaving = budget.AcquireAsync(1, cts.Token).AsTask();
         var staying = budget.AcquireAsync().AsTask();
@@ -188,14 +224,14 @@ public sealed class UpstreamBudgetTests
 
         // The token of the next period is still there: the one who left did not take it.
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
     }
 
     [Fact]
     public async Task Acquire_AlreadyCancelled_ThrowsWithoutQueueing()
     {
         using var budget = NewBudget(Create(), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => budget.AcquireAsync(1, new CancellationToken(canceled: true)).AsTask());
@@ -207,13 +243,13 @@ public sealed class UpstreamBudgetTests
     public async Task Pause_WhileWaiting_HoldsEveryoneThenResumesInOrder()
     {
         using var budget = NewBudget(Create(tokenLimit: 5, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(100)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
 
         budget.PauseFor(TimeSpan.FromSeconds(5), "test");
         var waiters = Enumerable.Range(0, 3).Select(_ => budget.AcquireAsync().AsTask()).ToArray();
         _time.Advance(TimeSpan.FromSeconds(5) - Ms);
         Assert.All(waiters, w => Assert.False(w.IsCompleted));
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.False(budget.Take());
 
         // The bucket refilled during the pause, so all go at its end, still in arrival order.
         _time.Advance(Ms);
@@ -239,7 +275,7 @@ public sealed class UpstreamBudgetTests
     public async Task Pause_LongerThanMaxQueueWait_RefusesWaitersAtOnceWithRetryAfter()
     {
         using var budget = NewBudget(Create(maxQueueWait: TimeSpan.FromSeconds(10)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var waiter = budget.AcquireAsync().AsTask();
 
         budget.PauseFor(TimeSpan.FromSeconds(30), "test");
@@ -258,16 +294,16 @@ public sealed class UpstreamBudgetTests
         budget.PauseFor(TimeSpan.FromDays(3), "bogus reset");
 
         _time.Advance(UpstreamBudget.MaxPause - Ms);
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.False(budget.Take());
         _time.Advance(Ms);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
     }
 
     [Fact]
     public async Task Apply_FasterLimits_ReleaseWaitersSooner()
     {
         using var budget = NewBudget(Create(period: TimeSpan.FromHours(1), maxQueueWait: TimeSpan.FromHours(2)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var waiter = budget.AcquireAsync().AsTask();
         Assert.False(waiter.IsCompleted);
 
@@ -283,20 +319,20 @@ public sealed class UpstreamBudgetTests
         using var budget = NewBudget(Create(tokenLimit: 10, tokensPerPeriod: 10, queueLimit: 0, windows: Window(3, TimeSpan.FromMinutes(1))), _time);
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(budget.AttemptAcquire().IsAcquired);
+            Assert.True(budget.Take());
         }
 
         budget.Apply(Create(tokenLimit: 10, tokensPerPeriod: 10, queueLimit: 0, windows: Window(4, TimeSpan.FromMinutes(1))));
 
-        Assert.True(budget.AttemptAcquire().IsAcquired);
-        Assert.False(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
+        Assert.False(budget.Take());
     }
 
     [Fact]
     public async Task Apply_Disabled_ReleasesWaitersAndGrantsWithoutCounting()
     {
         using var budget = NewBudget(Create(period: TimeSpan.FromHours(1), maxQueueWait: TimeSpan.FromHours(2)), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var waiter = budget.AcquireAsync().AsTask();
         Assert.False(waiter.IsCompleted);
 
@@ -323,7 +359,7 @@ public sealed class UpstreamBudgetTests
     public async Task Dispose_WithWaiters_RefusesThem()
     {
         var budget = NewBudget(Create(), _time);
-        Assert.True(budget.AttemptAcquire().IsAcquired);
+        Assert.True(budget.Take());
         var waiter = budget.AcquireAsync().AsTask();
 
         budget.Dispose();
@@ -338,7 +374,7 @@ public sealed class UpstreamBudgetTests
         options.Windows.Clear();
         using var budget = NewBudget(options, _time);
 
-        var granted = Enumerable.Range(0, 100).Count(_ => budget.AttemptAcquire().IsAcquired);
+        var granted = Enumerable.Range(0, 100).Count(_ => budget.Take());
 
         Assert.Equal(50, granted);
     }

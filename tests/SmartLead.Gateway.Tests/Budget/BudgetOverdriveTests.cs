@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using SmartLead.Gateway.Errors;
+using Xunit.Abstractions;
+using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
+
+namespace SmartLead.Gateway.Tests.Budget;
+
+/// <summary>
+/// The goal figure of the budget: overdriven tenfold against an upstream that enforces its limit exactly, the
+/// gateway uses nearly all of that limit, the upstream never has to say 429, and whoever was let into the
+/// waiting room gets through. Small limits and a short window keep it to a few seconds of real time.
+/// </summary>
+public sealed class BudgetOverdriveTests(ITestOutputHelper output)
+{
+    private const int UpstreamLimit = 10;
+    private static readonly TimeSpan UpstreamWindow = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DriveFor = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Overdrive_TenfoldAgainstEnforcingUpstream_UsesBudgetWithoutA429()
+    {
+        await using var upstream = new EnforcingUpstream(UpstreamLimit, UpstreamWindow);
+        await upstream.StartAsync();
+
+        // The upstream's own numbers with 3% of headroom on the window: that margin absorbs the jitter between
+        // the moment a permit is granted and the moment the request lands upstream.
+        var options = Create(
+            tokenLimit: UpstreamLimit,
+            tokensPerPeriod: UpstreamLimit,
+            period: UpstreamWindow,
+            queueLimit: 100,
+            maxQueueWait: MaxQueueWait,
+            windows: Window(UpstreamLimit, UpstreamWindow * 1.03));
+        using var budget = BudgetHandlerTests.RealBudget(options);
+        using var invoker = BudgetHandlerTests.Invoker(budget);
+
+        // Ten times the upstream's rate: a batch of ten every 100 ms.
+        var sends = new List<Task<Outcome>>();
+        using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < DriveFor)
+        {
+            for (var i = 0; i < UpstreamLimit; i++)
+            {
+                sends.Add(SendAsync(invoker, upstream.BaseAddress));
+            }
+
+            await ticks.WaitForNextTickAsync();
+        }
+
+        var outcomes = await Task.WhenAll(sends);
+
+        var accepted = upstream.Accepted;
+        var span = Stopwatch.GetElapsedTime(accepted[0], accepted[^1]);
+        // The most any sender could get through an exact sliding window in that span.
+        var allowed = UpstreamLimit * ((int)(span.Ticks / UpstreamWindow.Ticks) + 1);
+        var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
+        var refusedAtOnce = outcomes.Count(o => o.Refused && o.Elapsed < TimeSpan.FromMilliseconds(200));
+        var refusedAfterWaiting = outcomes.Count(o => o.Refused) - refusedAtOnce;
+        var other = outcomes.Count(o => !o.Refused && o.Status != HttpStatusCode.OK);
+        output.WriteLine(
+            $"offered {outcomes.Length} in {DriveFor.TotalSeconds:0} s; delivered {delivered} over {span.TotalSeconds:0.00} s " +
+            $"where the limit allows {allowed} ({100.0 * delivered / allowed:0.0}%); upstream 429s {upstream.Rejected}; " +
+            $"refused at once {refusedAtOnce}, after waiting {refusedAfterWaiting}; other {other}; " +
+            $"longest wait of a delivered request {outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.Elapsed).TotalMilliseconds:0} ms");
+
+        Assert.Equal(0, upstream.Rejected);
+        Assert.Equal(0, other);
+        Assert.Equal(0, refusedAfterWaiting);
+        Assert.Equal(accepted.Count, delivered);
+        Assert.True(delivered >= 0.95 * allowed, $"delivered {delivered} of {allowed}");
+    }
+
+    private static async Task<Outcome> SendAsync(HttpMessageInvoker invoker, Uri upstream)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(upstream, "/api/v1/campaigns"));
+            using var response = await invoker.SendAsync(request, CancellationToken.None);
+            return new Outcome(response.StatusCode, false, Stopwatch.GetElapsedTime(started));
+        }
+        catch (GatewayRejectedException)
+        {
+            return new Outcome(null, true, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private readonly record struct Outcome(HttpStatusCode? Status, bool Refused, TimeSpan Elapsed);
+}
