@@ -24,8 +24,11 @@ internal sealed class RateLimitOptions
 
     /// <summary>
     /// Sliding windows enforced together with the bucket (SmartLead's per-minute and per-hour limits). Each is
-    /// exact: a permit counts against a window for exactly <see cref="RateLimitWindowOptions.Window"/> after it was
-    /// taken. Default, used whenever the list is empty: 50 per <c>00:01:00</c> and 850 per <c>01:00:00</c>.
+    /// exact and errs on the safe side: a permit counts against a window from its grant until
+    /// <see cref="RateLimitWindowOptions.Window"/> after its attempt was answered. Default, used whenever the list
+    /// is empty: 8 per <c>00:00:01</c>, 50 per <c>00:01:00</c> and 850 per <c>01:00:00</c>. The per-second window
+    /// is there because a bucket alone lets up to <see cref="TokenLimit"/> + <see cref="TokensPerPeriod"/> through
+    /// within one period (a full bucket spent just before a refill, then the refill), more than SmartLead's 10/s.
     /// </summary>
     /// <remarks>
     /// The initializer stays empty on purpose: the configuration binder appends bound items to an initialised list,
@@ -50,6 +53,7 @@ internal sealed class RateLimitOptions
         ? Windows
         :
         [
+            new() { PermitLimit = 8, Window = TimeSpan.FromSeconds(1) },
             new() { PermitLimit = 50, Window = TimeSpan.FromMinutes(1) },
             new() { PermitLimit = 850, Window = TimeSpan.FromHours(1) },
         ];

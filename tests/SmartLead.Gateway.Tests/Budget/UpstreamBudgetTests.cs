@@ -368,14 +368,21 @@ public sealed class UpstreamBudgetTests
     }
 
     [Fact]
-    public void Acquire_EmptyWindowList_UsesStandardTierDefaults()
+    public void Acquire_EmptyWindowList_UsesStandardTierDefaultsOf8PerSecondAnd50PerMinute()
     {
         var options = Create(tokenLimit: 1000, tokensPerPeriod: 1000, queueLimit: 0);
         options.Windows.Clear();
         using var budget = NewBudget(options, _time);
 
-        var granted = Enumerable.Range(0, 100).Count(_ => budget.Take());
+        var first = Enumerable.Range(0, 100).Count(_ => budget.Take());
+        var inAMinute = first;
+        for (var second = 1; second < 60; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            inAMinute += Enumerable.Range(0, 100).Count(_ => budget.Take());
+        }
 
-        Assert.Equal(50, granted);
+        Assert.Equal(8, first);
+        Assert.Equal(50, inAMinute);
     }
 }
