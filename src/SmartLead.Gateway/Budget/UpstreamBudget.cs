@@ -47,6 +47,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
     {
         options.Changed += Apply;
         _unsubscribe = () => options.Changed -= Apply;
+        LogLimits(options.Current);
     }
 
     public UpstreamBudget(RateLimitOptions options, TimeProvider time, ILogger<UpstreamBudget> logger)
@@ -168,15 +169,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
             Dispatch(now);
         }
 
-        Log.LimitsApplied(
-            _logger,
-            options.Enabled,
-            options.TokenLimit,
-            options.TokensPerPeriod,
-            options.ReplenishmentPeriod,
-            string.Join(", ", options.EffectiveWindows.Select(w => $"{w.PermitLimit}/{w.Window}")),
-            options.QueueLimit,
-            options.MaxQueueWait);
+        LogLimits(options);
     }
 
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
@@ -288,6 +281,17 @@ internal sealed partial class UpstreamBudget : RateLimiter
         Dispose(true);
         return ValueTask.CompletedTask;
     }
+
+    private void LogLimits(RateLimitOptions options) =>
+        Log.LimitsApplied(
+            _logger,
+            options.Enabled,
+            options.TokenLimit,
+            options.TokensPerPeriod,
+            options.ReplenishmentPeriod,
+            string.Join(", ", options.EffectiveWindows.Select(w => $"{w.PermitLimit}/{w.Window}")),
+            options.QueueLimit,
+            options.MaxQueueWait);
 
     private static void CheckPermitCount(int permitCount)
     {

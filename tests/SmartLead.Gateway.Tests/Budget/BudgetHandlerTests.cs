@@ -167,16 +167,20 @@ public sealed class BudgetHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Send_Refused_StillRecordsQueueWait()
+    public async Task Send_RefusedAfterWaiting_RecordsTheWaitAndForwardsNothing()
     {
-        using var budget = RealBudget(Create(period: TimeSpan.FromHours(1), queueLimit: 0));
+        using var budget = RealBudget(Create(period: TimeSpan.FromSeconds(2), maxQueueWait: TimeSpan.FromSeconds(10)));
         using var invoker = Invoker(budget);
         (await SendAsync(invoker, "/api/v1/a")).Dispose();
         var feature = new RequestLogFeature("refused");
+        var waiting = SendAsync(invoker, "/api/v1/b", feature: feature);
 
-        await Assert.ThrowsAsync<GatewayRejectedException>(() => SendAsync(invoker, "/api/v1/b", feature: feature));
+        await Task.Delay(300);
+        budget.PauseFor(TimeSpan.FromMinutes(1), "test");
 
-        Assert.True(feature.QueueWait >= TimeSpan.Zero);
+        var error = await Assert.ThrowsAsync<GatewayRejectedException>(() => waiting);
+        Assert.Equal(429, error.StatusCode);
+        Assert.True(feature.QueueWait >= TimeSpan.FromMilliseconds(250), $"{feature.QueueWait}");
         Assert.Single(_upstream.LogEntries);
     }
 

@@ -63,7 +63,9 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var longestWait = outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.QueueWait);
         output.WriteLine(
             $"offered {outcomes.Length} in {DriveFor.TotalSeconds:0} s; delivered {delivered} over {span.TotalSeconds:0.00} s " +
-            $"where the limit allows {allowed} ({100.0 * delivered / allowed:0.0}%); upstream 429s {upstream.Rejected}; " +
+            $"where the limit allows {allowed} ({100.0 * delivered / allowed:0.0}%); after the first window's burst " +
+            $"{(delivered - UpstreamLimit) / span.TotalSeconds:0.00}/s against the limit's {UpstreamLimit / UpstreamWindow.TotalSeconds:0.00}/s; " +
+            $"upstream 429s {upstream.Rejected}; " +
             $"refused at once {refusedAtOnce}, after waiting {refusedAfterWaiting}; other {other}; " +
             $"longest permit wait of a delivered request {longestWait.TotalMilliseconds:0} ms");
 

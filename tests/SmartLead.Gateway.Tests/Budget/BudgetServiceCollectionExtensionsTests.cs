@@ -102,6 +102,37 @@ public sealed class BudgetServiceCollectionExtensionsTests
         Assert.All(Enumerable.Range(0, 10).Select(_ => budget.AttemptAcquire()), l => Assert.True(l.IsAcquired));
     }
 
+    [Fact]
+    public async Task HotReload_JsonFileEdited_NewLimitsApplyWithinFiveSeconds()
+    {
+        var directory = Directory.CreateTempSubdirectory("budget-reload-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "limits.json");
+            const string slow = """{ "RateLimit": { "TokenLimit": 1, "TokensPerPeriod": 1, "ReplenishmentPeriod": "01:00:00", "QueueLimit": 0 } }""";
+            await File.WriteAllTextAsync(file, slow);
+            var configuration = new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: true).Build();
+            var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+            services.AddUpstreamBudget();
+            await using var provider = services.BuildServiceProvider();
+            var budget = provider.GetRequiredService<UpstreamBudget>();
+            Assert.True(budget.Take());
+            Assert.False(budget.Take());
+
+            await File.WriteAllTextAsync(file, slow.Replace("01:00:00", "00:00:00.100", StringComparison.Ordinal));
+            var edited = System.Diagnostics.Stopwatch.StartNew();
+            while (!budget.Take())
+            {
+                Assert.True(edited.Elapsed < TimeSpan.FromSeconds(5), "the new limits did not apply within 5 s");
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private ServiceProvider Build(Dictionary<string, string?> settings, out IConfigurationRoot configuration, ILoggerProvider? logs = null)
     {
         configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
