@@ -125,8 +125,11 @@ internal sealed class PermitLimits
         _inFlight.Remove(entry);
         _finished.Add(now);
 
-        // A rough typical attempt duration, only for projecting when in-flight permits will finish.
-        _typicalDuration += (Math.Max(0, now - entry.Value) - _typicalDuration) / 8;
+        // How long attempts take, only for projecting when in-flight permits will finish. It jumps up to a slow
+        // attempt at once and eases down, so projections err towards later: better refuse a caller at once
+        // than admit it and refuse it after it waited.
+        var duration = Math.Max(0, now - entry.Value);
+        _typicalDuration = duration >= _typicalDuration ? duration : _typicalDuration - ((_typicalDuration - duration) / 8);
     }
 
     /// <summary>Forgets finished permits no window can see any more.</summary>

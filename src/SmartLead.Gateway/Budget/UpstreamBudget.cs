@@ -20,12 +20,14 @@ internal sealed partial class UpstreamBudget : RateLimiter
     internal static readonly TimeSpan MaxPause = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// How far a waiter already admitted may slip past its deadline before it is refused after all. Timers wake a
-    /// little late and windows count the real (late) grant times, so projections drift by milliseconds; refusing a
-    /// caller who waited almost the whole <see cref="RateLimitOptions.MaxQueueWait"/> over that would be worse than
-    /// letting it go a moment late. Pauses and reloads move projections by far more and still refuse at once.
+    /// How far a waiter already admitted may slip past its deadline before it is refused after all: a quarter of
+    /// <paramref name="maxQueueWait"/>, at least 50 ms. Admission projects when attempts in flight will finish; a slow
+    /// answer, a late timer or a stalled machine moves every later permit, and refusing a caller who has already
+    /// waited most of its time over such a slip is worse than letting it go a little late. Pauses and reloads move
+    /// projections by far more and still refuse at once.
     /// </summary>
-    internal static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(50);
+    internal static TimeSpan DeadlineSlack(TimeSpan maxQueueWait) =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 50, maxQueueWait.Ticks / 4));
 
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
@@ -366,11 +368,12 @@ internal sealed partial class UpstreamBudget : RateLimiter
         _limits.BeginProjection(now);
         var previous = Math.Max(now, _pausedUntil);
         var headGoesAt = long.MaxValue;
+        var slack = DeadlineSlack(_options.MaxQueueWait).Ticks;
         for (var node = _queue.First; node is not null;)
         {
             var next = node.Next;
             var goesAt = _limits.EarliestFrom(previous);
-            if (goesAt > node.Value.Deadline + DeadlineSlack.Ticks)
+            if (goesAt > node.Value.Deadline + slack)
             {
                 _queue.Remove(node);
                 Interlocked.Increment(ref _failedLeases);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
 using Xunit.Abstractions;
@@ -53,19 +54,27 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var outcomes = await Task.WhenAll(sends);
 
         var accepted = upstream.Accepted;
-        var span = Stopwatch.GetElapsedTime(accepted[0], accepted[^1]);
-        // The most any sender could get through an exact sliding window in that span.
-        var allowed = UpstreamLimit * ((int)(span.Ticks / UpstreamWindow.Ticks) + 1);
+        var windows = (int)(DriveFor / UpstreamWindow);
+
+        // While overdriven, the most an exact sliding window lets through in `windows` whole windows from the first
+        // request is windows × limit; that is the budget the gateway is measured against.
+        var allowed = windows * UpstreamLimit;
+        var measuredUntil = accepted[0] + (long)(DriveFor.TotalSeconds * Stopwatch.Frequency);
+        var deliveredInDrive = accepted.Count(at => at < measuredUntil);
+
+        // Steady state, free of the edges: how long the windows after the first took to deliver their share.
+        var steady = Stopwatch.GetElapsedTime(accepted[0], accepted[allowed - UpstreamLimit]);
+        var steadyShare = (windows - 1) * UpstreamWindow / steady;
+
         var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
         var refusedAtOnce = outcomes.Count(o => o.Refused && o.Elapsed < TimeSpan.FromMilliseconds(200));
         var refusedAfterWaiting = outcomes.Count(o => o.Refused) - refusedAtOnce;
         var other = outcomes.Count(o => !o.Refused && o.Status != HttpStatusCode.OK);
         var longestWait = outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.QueueWait);
         output.WriteLine(
-            $"offered {outcomes.Length} in {DriveFor.TotalSeconds:0} s; delivered {delivered} over {span.TotalSeconds:0.00} s " +
-            $"where the limit allows {allowed} ({100.0 * delivered / allowed:0.0}%); after the first window's burst " +
-            $"{(delivered - UpstreamLimit) / span.TotalSeconds:0.00}/s against the limit's {UpstreamLimit / UpstreamWindow.TotalSeconds:0.00}/s; " +
-            $"upstream 429s {upstream.Rejected}; " +
+            $"offered {outcomes.Length} in {DriveFor.TotalSeconds:0} s against {UpstreamLimit} per {UpstreamWindow.TotalSeconds:0} s; " +
+            $"delivered {deliveredInDrive} of the {allowed} the limit allows in {windows} windows ({100.0 * deliveredInDrive / allowed:0.0}%); " +
+            $"steady state {100 * steadyShare:0.0}% of the limit's rate; delivered in all {delivered}; upstream 429s {upstream.Rejected}; " +
             $"refused at once {refusedAtOnce}, after waiting {refusedAfterWaiting}; other {other}; " +
             $"longest permit wait of a delivered request {longestWait.TotalMilliseconds:0} ms");
 
@@ -73,8 +82,10 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         Assert.Equal(0, other);
         Assert.Equal(0, refusedAfterWaiting);
         Assert.Equal(accepted.Count, delivered);
-        Assert.True(delivered >= 0.95 * allowed, $"delivered {delivered} of {allowed}");
-        Assert.True(longestWait <= MaxQueueWait + TimeSpan.FromMilliseconds(250), $"waited {longestWait}");
+        Assert.True(deliveredInDrive >= 0.95 * allowed, $"delivered {deliveredInDrive} of {allowed}");
+        // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
+        var longestAllowed = MaxQueueWait + UpstreamBudget.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
+        Assert.True(longestWait <= longestAllowed, $"waited {longestWait}");
     }
 
     private static async Task<Outcome> SendAsync(HttpMessageInvoker invoker, Uri upstream)

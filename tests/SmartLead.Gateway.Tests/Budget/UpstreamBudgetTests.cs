@@ -9,6 +9,9 @@ public sealed class UpstreamBudgetTests
 {
     private static readonly TimeSpan Ms = TimeSpan.FromMilliseconds(1);
     private readonly FakeTimeProvider _time = new();
+    private readonly DateTimeOffset _start;
+
+    public UpstreamBudgetTests() => _start = _time.GetUtcNow();
 
     [Fact]
     public void Acquire_BurstWithinBucket_GrantsAtOnceThenRefuses()
@@ -117,6 +120,50 @@ public sealed class UpstreamBudgetTests
         _time.Advance(TimeSpan.FromSeconds(1));
 
         Assert.True((await waiter).IsAcquired);
+    }
+
+    [Fact]
+    public async Task Acquire_AdmittedWaiterSlipsWithinSlack_StillGranted()
+    {
+        // MaxQueueWait 4 s gives 1 s of slack; the attempt in flight ends later than projected.
+        using var budget = NewBudget(
+            Create(tokenLimit: 100, tokensPerPeriod: 100, maxQueueWait: TimeSpan.FromSeconds(4),
+                windows: Window(1, TimeSpan.FromSeconds(1))),
+            _time);
+        var slow = budget.AttemptAcquire();
+        var waiter = budget.AcquireAsync().AsTask();
+
+        for (var i = 0; i < 35; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        slow.Dispose();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True((await waiter).IsAcquired);
+    }
+
+    [Fact]
+    public async Task Acquire_AdmittedWaiterSlipsBeyondSlack_RefusedWithRetryAfter()
+    {
+        using var budget = NewBudget(
+            Create(tokenLimit: 100, tokensPerPeriod: 100, maxQueueWait: TimeSpan.FromSeconds(4),
+                windows: Window(1, TimeSpan.FromSeconds(1))),
+            _time);
+        using var stuck = budget.AttemptAcquire();
+        var waiter = budget.AcquireAsync().AsTask();
+
+        for (var i = 0; i < 60 && !waiter.IsCompleted; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+
+        var lease = await waiter;
+        Assert.False(lease.IsAcquired);
+        Assert.True(lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
+        Assert.Equal(TimeSpan.FromSeconds(1), retryAfter);
+        Assert.InRange(_time.GetUtcNow() - _start, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
