@@ -40,6 +40,7 @@ internal sealed class PermitLimits
     private Window[] _windows = [];
     private long _retention;
     private long _typicalDuration;
+    private long _assumedDuration;
 
     public PermitLimits(RateLimitOptions options, long now)
     {
@@ -107,7 +108,7 @@ internal sealed class PermitLimits
         _bucket.Tokens--;
         if (_projecting)
         {
-            _expected.Add(at + _typicalDuration);
+            _expected.Add(at + _assumedDuration);
             return null;
         }
 
@@ -126,8 +127,8 @@ internal sealed class PermitLimits
         _finished.Add(now);
 
         // How long attempts take, only for projecting when in-flight permits will finish. It jumps up to a slow
-        // attempt at once and eases down, so projections err towards later: better refuse a caller at once
-        // than admit it and refuse it after it waited.
+        // attempt at once and eases down, so admission errs towards later: better refuse a caller at once than
+        // admit it and refuse it after it waited.
         var duration = Math.Max(0, now - entry.Value);
         _typicalDuration = duration >= _typicalDuration ? duration : _typicalDuration - ((_typicalDuration - duration) / 8);
     }
@@ -148,16 +149,18 @@ internal sealed class PermitLimits
     }
 
     /// <summary>
-    /// Starts a what-if: permits taken until <see cref="EndProjection"/> are hypothetical, and permits in flight
-    /// are expected to finish after the typical attempt duration.
+    /// Starts a what-if: permits taken until <see cref="EndProjection"/> are hypothetical. Attempts are assumed to
+    /// take the typical (recent slowest) duration when <paramref name="cautious"/>, else no time at all: cautious
+    /// to decide whether to admit a newcomer, hopeful to decide whether a caller already waiting has to be let down.
     /// </summary>
-    public void BeginProjection(long now)
+    public void BeginProjection(long now, bool cautious)
     {
         _bucketBeforeProjection = _bucket;
+        _assumedDuration = cautious ? _typicalDuration : 0;
         _expected.Clear();
         foreach (var grantedAt in _inFlight)
         {
-            _expected.Add(Math.Max(now, grantedAt + _typicalDuration));
+            _expected.Add(Math.Max(now, grantedAt + _assumedDuration));
         }
 
         _projecting = true;

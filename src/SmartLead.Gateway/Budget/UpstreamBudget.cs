@@ -365,7 +365,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
             return;
         }
 
-        _limits.BeginProjection(now);
+        _limits.BeginProjection(now, cautious: false);
         var previous = Math.Max(now, _pausedUntil);
         var headGoesAt = long.MaxValue;
         var slack = DeadlineSlack(_options.MaxQueueWait).Ticks;
@@ -397,7 +397,7 @@ internal sealed partial class UpstreamBudget : RateLimiter
     /// <summary>When a request arriving now would get its permit, behind everyone already waiting.</summary>
     private long ProjectNewcomer(long now)
     {
-        _limits.BeginProjection(now);
+        _limits.BeginProjection(now, cautious: true);
         var at = Math.Max(now, _pausedUntil);
         for (var i = 0; i < _queue.Count; i++)
         {
