@@ -36,8 +36,8 @@ internal sealed partial class UpstreamBudget : RateLimiter
     private readonly LinkedList<Waiter> _queue = new();
     private readonly ITimer _timer;
     private readonly Action? _unsubscribe;
-    private RateLimitOptions _options;
     private readonly PermitLimits _limits;
+    private RateLimitOptions _options;
     private long _pausedUntil = long.MinValue;
     private long _lastGrant;
     private long _successfulLeases;
