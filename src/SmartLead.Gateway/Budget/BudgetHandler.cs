@@ -1,0 +1,67 @@
+using System.Threading.RateLimiting;
+using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Logging;
+
+namespace SmartLead.Gateway.Budget;
+
+/// <summary>
+/// The innermost handler of the forwarder chain: every attempt (retries too) waits for one permit of the
+/// <see cref="UpstreamBudget"/> before it goes, and every answer is read for SmartLead's "key spent" signals.
+/// Create one per handler chain (<see cref="UpstreamBudget.CreateHandler"/> or this constructor); with
+/// <c>RateLimit:Enabled=false</c> it passes straight through.
+/// </summary>
+internal sealed class BudgetHandler : DelegatingHandler
+{
+    private readonly UpstreamBudget _budget;
+
+    public BudgetHandler(UpstreamBudget budget) => _budget = budget;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!_budget.IsEnabled)
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        var time = _budget.TimeProvider;
+        var started = time.GetTimestamp();
+        RateLimitLease lease;
+        try
+        {
+            lease = await _budget.AcquireAsync(1, cancellationToken);
+        }
+        finally
+        {
+            RequestLogFeature.From(request)?.RecordQueueWait(time.GetElapsedTime(started));
+        }
+
+        // Held until the attempt is over: the windows count the permit from its grant until a window after that.
+        using (lease)
+        {
+            if (!lease.IsAcquired)
+            {
+                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var value)
+                    ? value
+                    : UpstreamSignals.UnnamedPause;
+                throw new GatewayRejectedException(
+                    StatusCodes.Status429TooManyRequests,
+                    GatewayError.RateLimitExceeded,
+                    "Too many requests for the SmartLead API budget. Please retry later.",
+                    retryAfter);
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            var pause = await UpstreamSignals.ReadPauseAsync(response, time.GetUtcNow(), cancellationToken);
+            if (pause is { } p)
+            {
+                _budget.PauseFor(p.Delay, p.Reason);
+            }
+
+            return response;
+        }
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        // A synchronous send would have to block a thread for the whole wait; the forwarder only sends async.
+        throw new NotSupportedException("The upstream budget handler only sends asynchronously.");
+}

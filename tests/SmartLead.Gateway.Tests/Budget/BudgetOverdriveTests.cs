@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Logging;
+using Xunit.Abstractions;
+using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
+
+namespace SmartLead.Gateway.Tests.Budget;
+
+/// <summary>
+/// The goal figure of the budget: overdriven tenfold against an upstream that enforces its limit exactly, the
+/// gateway uses nearly all of that limit, the upstream never has to say 429, and whoever was let into the
+/// waiting room gets through. Small limits and a short window keep it to a few seconds of real time.
+/// </summary>
+[Collection(nameof(BudgetOverdriveTests))]
+public sealed class BudgetOverdriveTests(ITestOutputHelper output)
+{
+    private const int UpstreamLimit = 10;
+    private static readonly TimeSpan UpstreamWindow = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DriveFor = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task Overdrive_TenfoldAgainstEnforcingUpstream_UsesBudgetWithoutA429()
+    {
+        await using var upstream = new EnforcingUpstream(UpstreamLimit, UpstreamWindow);
+        await upstream.StartAsync();
+
+        // Exactly the upstream's numbers, no headroom: the window counts each permit until a window after its
+        // answer came back, never before the upstream saw it, so the full limit is safe.
+        var options = Create(
+            tokenLimit: UpstreamLimit,
+            tokensPerPeriod: UpstreamLimit,
+            period: UpstreamWindow,
+            queueLimit: 100,
+            maxQueueWait: MaxQueueWait,
+            windows: Window(UpstreamLimit, UpstreamWindow));
+        using var budget = BudgetHandlerTests.RealBudget(options);
+        using var invoker = BudgetHandlerTests.Invoker(budget);
+
+        // Ten times the upstream's rate: a batch of ten every 100 ms (a late tick is made up at once).
+        var sends = new List<Task<Outcome>>();
+        using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        for (var batch = 0; batch < DriveFor / TimeSpan.FromMilliseconds(100); batch++)
+        {
+            for (var i = 0; i < UpstreamLimit; i++)
+            {
+                sends.Add(SendAsync(invoker, upstream.BaseAddress));
+            }
+
+            await ticks.WaitForNextTickAsync();
+        }
+
+        var outcomes = await Task.WhenAll(sends);
+
+        var accepted = upstream.Accepted;
+        var windows = (int)(DriveFor / UpstreamWindow);
+
+        // While overdriven, the most an exact sliding window lets through in `windows` whole windows from the first
+        // request is windows × limit; that is the budget the gateway is measured against.
+        var allowed = windows * UpstreamLimit;
+        var measuredUntil = accepted[0] + (long)(DriveFor.TotalSeconds * Stopwatch.Frequency);
+        var deliveredInDrive = accepted.Count(at => at < measuredUntil);
+
+        // Steady state, free of the edges: how long the windows after the first took to deliver their share.
+        var steady = Stopwatch.GetElapsedTime(accepted[0], accepted[allowed - UpstreamLimit]);
+        var steadyShare = (windows - 1) * UpstreamWindow / steady;
+
+        var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
+        var refusedAtOnce = outcomes.Count(o => o.Refused && o.Elapsed < TimeSpan.FromMilliseconds(200));
+        var refusedAfterWaiting = outcomes.Count(o => o.Refused) - refusedAtOnce;
+        var other = outcomes.Count(o => !o.Refused && o.Status != HttpStatusCode.OK);
+        var longestWait = outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.QueueWait);
+        var answerTimes = outcomes.Where(o => o.Status == HttpStatusCode.OK).Select(o => (o.Elapsed - o.QueueWait).TotalMilliseconds).Order().ToArray();
+        output.WriteLine(
+            $"offered {outcomes.Length} in {DriveFor.TotalSeconds:0} s against {UpstreamLimit} per {UpstreamWindow.TotalSeconds:0} s; " +
+            $"delivered {deliveredInDrive} of the {allowed} the limit allows in {windows} windows ({100.0 * deliveredInDrive / allowed:0.0}%); " +
+            $"steady state {100 * steadyShare:0.0}% of the limit's rate; delivered in all {delivered}; upstream 429s {upstream.Rejected}; " +
+            $"refused at once {refusedAtOnce}, after waiting {refusedAfterWaiting}; other {other}; " +
+            $"longest permit wait of a delivered request {longestWait.TotalMilliseconds:0} ms; " +
+            $"upstream answer time median {answerTimes[answerTimes.Length / 2]:0} ms, slowest {answerTimes[^1]:0} ms");
+
+        Assert.Equal(0, upstream.Rejected);
+        Assert.Equal(0, other);
+        Assert.Equal(0, refusedAfterWaiting);
+        Assert.Equal(accepted.Count, delivered);
+        Assert.True(deliveredInDrive >= 0.95 * allowed, $"delivered {deliveredInDrive} of {allowed}");
+        // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
+        var longestAllowed = MaxQueueWait + UpstreamBudget.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
+        Assert.True(longestWait <= longestAllowed, $"waited {longestWait}");
+    }
+
+    private static async Task<Outcome> SendAsync(HttpMessageInvoker invoker, Uri upstream)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var log = new RequestLogFeature("overdrive");
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(upstream, "/api/v1/campaigns"));
+            request.Options.Set(RequestLogFeature.OptionKey, log);
+            using var response = await invoker.SendAsync(request, CancellationToken.None);
+            return new Outcome(response.StatusCode, false, Stopwatch.GetElapsedTime(started), log.QueueWait);
+        }
+        catch (GatewayRejectedException)
+        {
+            return new Outcome(null, true, Stopwatch.GetElapsedTime(started), log.QueueWait);
+        }
+    }
+
+    private readonly record struct Outcome(HttpStatusCode? Status, bool Refused, TimeSpan Elapsed, TimeSpan QueueWait);
+}
+
+/// <summary>Runs the overdrive alone: its figure measures the gateway, not other tests competing for two cores.</summary>
+[CollectionDefinition(nameof(BudgetOverdriveTests), DisableParallelization = true)]
+public sealed class BudgetOverdriveCollection;

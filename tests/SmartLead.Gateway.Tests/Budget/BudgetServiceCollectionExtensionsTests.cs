@@ -1,0 +1,179 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using SmartLead.Gateway.Budget;
+
+namespace SmartLead.Gateway.Tests.Budget;
+
+public sealed class BudgetServiceCollectionExtensionsTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void AddUpstreamBudget_InvalidSettings_FailValidationListingEveryError()
+    {
+        using var provider = Build(new()
+        {
+            ["RateLimit:TokenLimit"] = "0",
+            ["RateLimit:QueueLimit"] = "-5",
+        }, out _);
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<RateLimitOptions>>().Value);
+
+        Assert.Equal(2, error.Failures.Count());
+    }
+
+    [Fact]
+    public void AddUpstreamBudget_WindowsFromSettings_ReplaceTheDefaults()
+    {
+        using var provider = Build(new()
+        {
+            ["RateLimit:Windows:0:PermitLimit"] = "3",
+            ["RateLimit:Windows:0:Window"] = "00:00:10",
+        }, out _);
+
+        var windows = provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.EffectiveWindows;
+
+        var window = Assert.Single(windows);
+        Assert.Equal(3, window.PermitLimit);
+        Assert.Equal(TimeSpan.FromSeconds(10), window.Window);
+    }
+
+    [Fact]
+    public void HotReload_ValidChange_AppliesNewLimits()
+    {
+        using var provider = Build(new()
+        {
+            ["RateLimit:TokenLimit"] = "1",
+            ["RateLimit:TokensPerPeriod"] = "1",
+            ["RateLimit:ReplenishmentPeriod"] = "01:00:00",
+            ["RateLimit:QueueLimit"] = "0",
+        }, out var configuration);
+        var budget = provider.GetRequiredService<UpstreamBudget>();
+        Assert.True(budget.Take());
+        Assert.False(budget.Take());
+
+        configuration["RateLimit:ReplenishmentPeriod"] = "00:00:01";
+        configuration.Reload();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(budget.Take());
+    }
+
+    [Fact]
+    public void HotReload_InvalidChange_KeepsLastGoodLimitsAndLogsError()
+    {
+        var logs = new ListLoggerProvider();
+        using var provider = Build(new()
+        {
+            ["RateLimit:TokenLimit"] = "1",
+            ["RateLimit:TokensPerPeriod"] = "1",
+            ["RateLimit:ReplenishmentPeriod"] = "01:00:00",
+            ["RateLimit:QueueLimit"] = "0",
+        }, out var configuration, logs);
+        var budget = provider.GetRequiredService<UpstreamBudget>();
+        Assert.True(budget.Take());
+
+        configuration["RateLimit:ReplenishmentPeriod"] = "00:00:01";
+        configuration["RateLimit:TokenLimit"] = "0";
+        configuration.Reload();
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(budget.Take());
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("RateLimit:TokenLimit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HotReload_Disabled_SwitchesTheBudgetOff()
+    {
+        using var provider = Build(new()
+        {
+            ["RateLimit:TokenLimit"] = "1",
+            ["RateLimit:QueueLimit"] = "0",
+        }, out var configuration);
+        var budget = provider.GetRequiredService<UpstreamBudget>();
+
+        configuration["RateLimit:Enabled"] = "false";
+        configuration.Reload();
+
+        Assert.False(budget.IsEnabled);
+        Assert.All(Enumerable.Range(0, 10).Select(_ => budget.AttemptAcquire()), l => Assert.True(l.IsAcquired));
+    }
+
+    [Fact]
+    public async Task HotReload_JsonFileEdited_NewLimitsApplyWithinFiveSeconds()
+    {
+        var directory = Directory.CreateTempSubdirectory("budget-reload-");
+        try
+        {
+            var file = Path.Combine(directory.FullName, "limits.json");
+            const string slow = """{ "RateLimit": { "TokenLimit": 1, "TokensPerPeriod": 1, "ReplenishmentPeriod": "01:00:00", "QueueLimit": 0 } }""";
+            await File.WriteAllTextAsync(file, slow);
+            var configuration = new ConfigurationBuilder().AddJsonFile(file, optional: false, reloadOnChange: true).Build();
+            var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+            services.AddUpstreamBudget();
+            await using var provider = services.BuildServiceProvider();
+            var budget = provider.GetRequiredService<UpstreamBudget>();
+            Assert.True(budget.Take());
+            Assert.False(budget.Take());
+
+            await File.WriteAllTextAsync(file, slow.Replace("01:00:00", "00:00:00.100", StringComparison.Ordinal));
+            var edited = System.Diagnostics.Stopwatch.StartNew();
+            while (!budget.Take())
+            {
+                Assert.True(edited.Elapsed < TimeSpan.FromSeconds(5), "the new limits did not apply within 5 s");
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private ServiceProvider Build(Dictionary<string, string?> settings, out IConfigurationRoot configuration, ILoggerProvider? logs = null)
+    {
+        configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton<TimeProvider>(_time)
+            .AddLogging(b =>
+            {
+                if (logs is not null)
+                {
+                    b.AddProvider(logs);
+                }
+            });
+        services.AddUpstreamBudget();
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class ListLoggerProvider : ILoggerProvider
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => new ListLogger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(ListLoggerProvider owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner.Entries)
+                {
+                    owner.Entries.Add((logLevel, formatter(state, exception)));
+                }
+            }
+        }
+    }
+}
