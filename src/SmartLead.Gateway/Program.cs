@@ -1,4 +1,5 @@
 using SmartLead.Gateway;
+using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.DevelopmentSandbox;
@@ -17,6 +18,7 @@ builder.Services
     .AddGatewayCredentials()
     .AddGatewayForwarding()
     .AddGatewayResilience()
+    .AddUpstreamBudget()
     .AddLeadValidation();
 
 var app = builder.Build();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Forwarding;
 
 namespace SmartLead.Gateway.Budget;
 
@@ -20,6 +21,7 @@ internal static class BudgetServiceCollectionExtensions
             sp.GetRequiredService<LiveOptions<RateLimitOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<UpstreamBudget>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BudgetStage>());
         return services;
     }
 }

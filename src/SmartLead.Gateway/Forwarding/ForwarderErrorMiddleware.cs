@@ -89,7 +89,7 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "No answer from SmartLead could be relayed: {ForwarderError} ({ExceptionType})")]
+        [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "No answer from SmartLead could be relayed: {ForwarderError} ({ExceptionType})")]
         public static partial void UpstreamFailed(ILogger logger, ForwarderError forwarderError, string exceptionType);
     }
 }

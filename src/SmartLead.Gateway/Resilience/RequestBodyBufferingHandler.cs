@@ -147,7 +147,7 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3020, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 6020, Level = LogLevel.Information,
             Message = "Request body over {Limit} bytes refused before forwarding")]
         public static partial void BodyTooLarge(ILogger logger, long limit);
     }

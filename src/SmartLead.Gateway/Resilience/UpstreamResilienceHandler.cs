@@ -94,7 +94,7 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3010, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 6010, Level = LogLevel.Information,
             Message = "SmartLead answered 429 with a reset {Seconds} s away, beyond Retry:MaxRetryAfter; returned at once with Retry-After")]
         public static partial void RetryAfterAdded(ILogger logger, long seconds);
     }

@@ -223,21 +223,21 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Information,
             Message = "Upstream {Method} failed ({Reason}); retry {Retry} in {Delay}")]
         public static partial void Retrying(ILogger logger, string method, int retry, string reason, TimeSpan delay);
 
-        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Warning,
             Message = "SmartLead keeps failing; circuit opened, requests are refused for {BreakDuration}")]
         public static partial void CircuitOpened(ILogger logger, TimeSpan breakDuration);
 
-        [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Circuit half-open; letting one probe through to SmartLead")]
+        [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "Circuit half-open; letting one probe through to SmartLead")]
         public static partial void CircuitHalfOpened(ILogger logger);
 
-        [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Circuit closed; SmartLead answers again")]
+        [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Circuit closed; SmartLead answers again")]
         public static partial void CircuitClosed(ILogger logger);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Circuit breaker settings changed; a new circuit, closed, replaces the old one")]
+        [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Circuit breaker settings changed; a new circuit, closed, replaces the old one")]
         public static partial void BreakerReplaced(ILogger logger);
     }
 }
