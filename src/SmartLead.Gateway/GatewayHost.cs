@@ -1,13 +1,30 @@
 using Microsoft.Extensions.Options;
+using SmartLead.Gateway.Configuration;
 
 namespace SmartLead.Gateway;
 
 internal static class GatewayHost
 {
     /// <summary>
-    /// Runs the gateway; a configuration that fails validation at start ends the process with exit code 1 and every
-    /// error listed on stderr (options validation lists them all at once), rather than a stack trace.
+    /// Checks every settings section before anything reads one. Invalid settings mean exit code 1 with every
+    /// problem of every section listed on stderr at once, rather than a stack trace naming the first.
     /// </summary>
+    /// <returns>The exit code to end with, or null when the settings are valid.</returns>
+    public static async Task<int?> CheckSettingsAsync(this WebApplication app)
+    {
+        var problems = app.Services.GetServices<IStartupSettingsCheck>()
+            .SelectMany(check => check.Problems(app.Services))
+            .ToList();
+        if (problems.Count == 0)
+        {
+            return null;
+        }
+
+        await ReportAsync(problems);
+        return 1;
+    }
+
+    /// <summary>Runs the gateway; settings a hosted service validates late still end in exit code 1 and a list.</summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
         try
@@ -17,13 +34,17 @@ internal static class GatewayHost
         }
         catch (OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync("SmartLead.Gateway cannot start: the settings are invalid.");
-            foreach (var failure in ex.Failures)
-            {
-                await Console.Error.WriteLineAsync($"  - {failure}");
-            }
-
+            await ReportAsync(ex.Failures);
             return 1;
+        }
+    }
+
+    private static async Task ReportAsync(IEnumerable<string> problems)
+    {
+        await Console.Error.WriteLineAsync("SmartLead.Gateway cannot start: the settings are invalid.");
+        foreach (var problem in problems)
+        {
+            await Console.Error.WriteLineAsync($"  - {problem}");
         }
     }
 }

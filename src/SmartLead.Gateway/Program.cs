@@ -22,6 +22,10 @@ builder.Services
     .AddLeadValidation();
 
 var app = builder.Build();
+if (await app.CheckSettingsAsync() is { } exitCode)
+{
+    return exitCode;
+}
 
 // The request path, in order: request id + log, the gateway's own endpoints, then /api/** to SmartLead,
 // where lead imports are checked before anything can spend budget.

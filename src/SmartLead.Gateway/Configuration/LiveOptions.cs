@@ -94,9 +94,43 @@ internal static class LiveOptionsServiceCollectionExtensions
             sp.GetServices<IValidateOptions<T>>(),
             sp.GetRequiredService<ILogger<LiveOptions<T>>>(),
             sectionName));
+        services.AddSingleton<IStartupSettingsCheck>(new StartupSettingsCheck<T>(sectionName));
+
+        // Bound once, without a change-token source: reloads are LiveOptions' job. With BindConfiguration the
+        // framework's options monitor would re-validate on every reload and throw on a reload thread, ending the
+        // process, the very thing "keep the last good values" must prevent.
         return services.AddOptions<T>()
-            .BindConfiguration(sectionName)
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(sectionName).Bind(options))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+    }
+}
+
+/// <summary>One settings section checked before the gateway starts, so all problems can be listed together.</summary>
+internal interface IStartupSettingsCheck
+{
+    /// <summary>Every problem with the section's values; empty when they are valid.</summary>
+    IReadOnlyList<string> Problems(IServiceProvider services);
+}
+
+internal sealed class StartupSettingsCheck<T>(string sectionName) : IStartupSettingsCheck
+    where T : class
+{
+    public IReadOnlyList<string> Problems(IServiceProvider services)
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<T>>().Value;
+            return [];
+        }
+        catch (OptionsValidationException ex)
+        {
+            return [.. ex.Failures];
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's own words name the key and the value that does not convert, e.g. "abc" for a TimeSpan.
+            return [$"{sectionName}: {ex.Message}"];
+        }
     }
 }

@@ -40,10 +40,14 @@ internal interface IUpstreamHandlerStage
     DelegatingHandler CreateHandler();
 }
 
-/// <summary>The upstream path, outermost first: buffer the body once, retry around attempts, a permit per attempt.</summary>
+/// <summary>
+/// The upstream path, outermost first: buffer the body once, retry around attempts, a permit per attempt, then the
+/// attempt's own timeout (started once the permit is granted).
+/// </summary>
 internal static class UpstreamStageOrder
 {
     public const int BodyBuffering = 100;
     public const int Resilience = 200;
     public const int Budget = 300;
+    public const int AttemptTimeout = 400;
 }

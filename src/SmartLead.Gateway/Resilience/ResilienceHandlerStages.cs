@@ -10,10 +10,18 @@ internal sealed class BodyBufferingStage(ResilienceHandlers handlers) : IUpstrea
     public DelegatingHandler CreateHandler() => handlers.CreateBodyBufferingHandler();
 }
 
-/// <summary>Retry, breaker and attempt timeout: inside the body buffer, outside the budget (a permit per attempt).</summary>
+/// <summary>Retry and breaker: inside the body buffer, outside the budget (a permit per attempt).</summary>
 internal sealed class ResilienceStage(ResilienceHandlers handlers) : IUpstreamHandlerStage
 {
     public int Order => UpstreamStageOrder.Resilience;
 
     public DelegatingHandler CreateHandler() => handlers.CreateResilienceHandler();
+}
+
+/// <summary>The attempt timeout: innermost, after the budget, so waiting for a permit does not count against it.</summary>
+internal sealed class AttemptTimeoutStage(ResilienceHandlers handlers) : IUpstreamHandlerStage
+{
+    public int Order => UpstreamStageOrder.AttemptTimeout;
+
+    public DelegatingHandler CreateHandler() => handlers.CreateAttemptTimeoutHandler();
 }

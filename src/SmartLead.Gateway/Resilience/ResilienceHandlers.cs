@@ -4,7 +4,7 @@ namespace SmartLead.Gateway.Resilience;
 /// Makes the resilience part of a forwarder client's handler chain. Every call returns new handlers (a
 /// <see cref="DelegatingHandler"/> belongs to one chain), all sharing the singleton pipeline and its circuit state.
 /// Order, outermost first: <see cref="CreateBodyBufferingHandler"/> → <see cref="CreateResilienceHandler"/> → budget
-/// (one permit per attempt) → sockets.
+/// (one permit per attempt) → <see cref="CreateAttemptTimeoutHandler"/> → sockets.
 /// </summary>
 internal sealed class ResilienceHandlers
 {
@@ -16,15 +16,21 @@ internal sealed class ResilienceHandlers
     public DelegatingHandler CreateBodyBufferingHandler() =>
         ActivatorUtilities.CreateInstance<RequestBodyBufferingHandler>(_services);
 
-    /// <summary>Retry, circuit breaker and attempt timeout.</summary>
+    /// <summary>Retry and circuit breaker.</summary>
     public DelegatingHandler CreateResilienceHandler() =>
         ActivatorUtilities.CreateInstance<UpstreamResilienceHandler>(_services);
 
-    /// <summary>Body buffering → resilience → <paramref name="inner"/>; returns the outermost handler.</summary>
+    /// <summary>One attempt's timeout, started when the attempt leaves (after any budget wait).</summary>
+    public DelegatingHandler CreateAttemptTimeoutHandler() =>
+        ActivatorUtilities.CreateInstance<AttemptTimeoutHandler>(_services);
+
+    /// <summary>Body buffering → resilience → attempt timeout → <paramref name="inner"/>; returns the outermost handler.</summary>
     public DelegatingHandler Wrap(HttpMessageHandler inner)
     {
+        var timeout = CreateAttemptTimeoutHandler();
+        timeout.InnerHandler = inner;
         var resilience = CreateResilienceHandler();
-        resilience.InnerHandler = inner;
+        resilience.InnerHandler = timeout;
         var buffering = CreateBodyBufferingHandler();
         buffering.InnerHandler = resilience;
         return buffering;

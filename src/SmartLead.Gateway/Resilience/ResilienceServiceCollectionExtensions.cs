@@ -37,6 +37,7 @@ internal static class ResilienceServiceCollectionExtensions
         services.TryAddSingleton<ResilienceHandlers>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BodyBufferingStage>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, ResilienceStage>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, AttemptTimeoutStage>());
         return services;
     }
 }

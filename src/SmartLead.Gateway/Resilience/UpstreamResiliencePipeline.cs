@@ -114,7 +114,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         Log.BreakerReplaced(_logger);
     }
 
-    /// <summary>Retry (outermost) → the breaker layer → attempt timeout (innermost), from the settings in force.</summary>
+    /// <summary>Retry (outermost) → the breaker layer, and the attempt timeout, from the settings in force.</summary>
     private Snapshot BuildSnapshot(BreakerLayer breaker)
     {
         var options = _retryOptions.Current;
@@ -155,9 +155,13 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
             builder.AddPipeline(breaker.Pipeline);
         }
 
-        // Innermost, so each attempt gets the whole timeout and a timed-out attempt counts as a breaker failure.
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = AttemptTimeout(_smartLeadOptions.Current) });
-        return new Snapshot(builder.Build(), options, classifier);
+        // The attempt timeout is not part of this pipeline: it runs in its own handler inside the budget
+        // (AttemptTimeoutHandler), so time spent waiting for a permit never eats into an attempt's time. Its
+        // TimeoutRejectedException comes back through this pipeline as a retryable, breaker-counted failure.
+        var attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
+            .AddTimeout(new TimeoutStrategyOptions { Timeout = AttemptTimeout(_smartLeadOptions.Current) })
+            .Build();
+        return new Snapshot(builder.Build(), options, classifier, attemptTimeout);
     }
 
     private BreakerLayer BuildBreakerLayer(BreakerSettings settings)
@@ -201,7 +205,8 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         options.Timeout < ShortestTimeout ? ShortestTimeout : options.Timeout;
 
     /// <summary>One consistent version of the pipeline and the settings behind it.</summary>
-    internal sealed record Snapshot(ResiliencePipeline<HttpResponseMessage> Pipeline, RetryOptions Options, RetryClassifier Classifier);
+    internal sealed record Snapshot(
+        ResiliencePipeline<HttpResponseMessage> Pipeline, RetryOptions Options, RetryClassifier Classifier, ResiliencePipeline AttemptTimeout);
 
     /// <summary>The breaker and its state, kept across reloads that do not change its settings.</summary>
     private sealed record BreakerLayer(BreakerSettings Settings, ResiliencePipeline<HttpResponseMessage>? Pipeline, CircuitBreakerStateProvider? State);

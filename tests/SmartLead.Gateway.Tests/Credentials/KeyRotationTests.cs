@@ -81,31 +81,18 @@ public sealed class KeyRotationTests : IDisposable
     }
 
     [Fact]
-    public async Task Production_WithoutAnyKey_ExitsNonZeroNamingBothSettings()
+    public async Task Production_WithoutAnyKey_ExitsWithCode1NamingBothSettings()
     {
-        var gatewayDll = Path.Combine(AppContext.BaseDirectory, "SmartLead.Gateway.dll");
-        var start = new ProcessStartInfo("dotnet", [gatewayDll])
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Upstream.FreePort()}";
-        start.Environment["SmartLead__ApiKey"] = null;
-        start.Environment["SmartLead__ApiKeyFile"] = null;
-        start.Environment["GATEWAY_CONFIG_DIR"] = _directory;
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+        });
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-
-        Assert.NotEqual(0, process.ExitCode);
-        var output = await stderr + await stdout;
+        Assert.Equal(1, exitCode);
         Assert.Contains("SmartLead:ApiKey", output, StringComparison.Ordinal);
         Assert.Contains("SmartLead:ApiKeyFile", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 
     private const Serilog.Events.LogEventLevel LogLevelWarning = Serilog.Events.LogEventLevel.Warning;

@@ -145,7 +145,8 @@ public sealed class ResilienceOptionsTests
         Assert.Collection(
             stages,
             s => Assert.IsType<RequestBodyBufferingHandler>(s.CreateHandler()),
-            s => Assert.IsType<UpstreamResilienceHandler>(s.CreateHandler()));
+            s => Assert.IsType<UpstreamResilienceHandler>(s.CreateHandler()),
+            s => Assert.IsType<AttemptTimeoutHandler>(s.CreateHandler()));
         Assert.Equal([503], provider.GetRequiredService<IOptions<RetryOptions>>().Value.GetStatusCodes());
     }
 

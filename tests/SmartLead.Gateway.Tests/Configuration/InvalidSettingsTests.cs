@@ -1,0 +1,81 @@
+using System.Net;
+using SmartLead.Gateway.Tests.Infrastructure;
+
+namespace SmartLead.Gateway.Tests.Configuration;
+
+public sealed class InvalidSettingsTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gateway-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Start_SeveralInvalidSections_ExitsWithCode1ListingEveryProblem()
+    {
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+            ["SmartLead__ApiKey"] = "start-check-key-1234",
+            ["SmartLead__BaseUrl"] = "notaurl",
+            ["Retry__MaxRetries"] = "-1",
+            ["CircuitBreaker__FailureRatio"] = "2",
+            ["Leads__MaxLeadsPerRequest"] = "0",
+            ["RateLimit__QueueLimit"] = "-3",
+        });
+
+        Assert.Equal(1, exitCode);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        foreach (var named in new[] { "BaseUrl", "MaxRetries", "FailureRatio", "MaxLeadsPerRequest", "QueueLimit" })
+        {
+            Assert.Contains(named, output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("start-check-key-1234", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ValueThatDoesNotConvert_ExitsWithCode1NamingTheKey()
+    {
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+            ["SmartLead__ApiKey"] = "start-check-key-1234",
+            ["SmartLead__Timeout"] = "abc",
+        });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("SmartLead:Timeout", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HotReload_InvalidThenAnotherChange_GatewayKeepsServingWithLastGoodValues()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_directory, "10-logging.json"), "{\"RequestLogging\":{\"Bodies\":\"None\"}}");
+        Environment.SetEnvironmentVariable("GATEWAY_CONFIG_DIR", _directory);
+        try
+        {
+            using var upstream = Upstream.StartWireMock();
+            upstream.Given(WireMock.RequestBuilders.Request.Create().UsingGet())
+                .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200));
+            await using var gateway = new GatewayFactory(upstream.Url!, new Dictionary<string, string?> { ["Retry:MaxRetries"] = null });
+            using var client = gateway.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative))).StatusCode);
+
+            await File.WriteAllTextAsync(Path.Combine(_directory, "20-retry.json"), "{\"Retry\":{\"MaxRetries\":-1}}");
+            await gateway.Logs.WaitForEventIdAsync(1001);
+            await File.WriteAllTextAsync(Path.Combine(_directory, "30-leads.json"), "{\"Leads\":{\"MaxLeadsPerRequest\":5}}");
+            await File.WriteAllTextAsync(Path.Combine(_directory, "40-timeout.json"), "{\"SmartLead\":{\"Timeout\":\"abc\"}}");
+            await Task.Delay(2500);
+
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative))).StatusCode);
+            Assert.NotEmpty(gateway.Logs.WithEventId(1001));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("GATEWAY_CONFIG_DIR", null);
+        }
+    }
+}
