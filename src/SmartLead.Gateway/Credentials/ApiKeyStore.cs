@@ -17,6 +17,7 @@ internal sealed partial class ApiKeyStore : IDisposable
     // Polling the file once a second costs one small read; it catches every way a secret gets replaced
     // (in place, renamed over, Kubernetes' symlink swap) where file watchers miss some of them.
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private const int MaxKeyLength = 512;
 
     private readonly LiveOptions<SmartLeadOptions> _options;
     private readonly SecretRedactor _redactor;
@@ -105,6 +106,11 @@ internal sealed partial class ApiKeyStore : IDisposable
             if (text.Length == 0)
             {
                 problem = "the file is empty";
+            }
+            else if (text.Length > MaxKeyLength || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                // A key is one short token; several lines or a long text means the wrong file (or half a write).
+                problem = "the file does not hold a single key";
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

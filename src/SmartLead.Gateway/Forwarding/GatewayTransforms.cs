@@ -45,8 +45,9 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         }
 
         var query = ApiKeyQuery.Rewrite(context.HttpContext.Request.QueryString.Value, key);
-        context.ProxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(
-            context.DestinationPrefix, context.Path, new QueryString(query));
+        context.ProxyRequest.RequestUri = RawPath(context.HttpContext) is { } rawPath
+            ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query)
+            : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
@@ -56,6 +57,35 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The path exactly as the client sent it, when it is a plain origin-form <c>/api/...</c> path. Rebuilding it from
+    /// the decoded path would re-encode escapes such as <c>%2F</c> (SmartLead would then see <c>%252F</c>); dot
+    /// segments and anything unusual take the normalised route instead.
+    /// </summary>
+    private static string? RawPath(HttpContext context)
+    {
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target))
+        {
+            return null;
+        }
+
+        var end = target.IndexOf('?', StringComparison.Ordinal);
+        var path = end < 0 ? target : target[..end];
+        if (!path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase)
+            || path.Contains("/.", StringComparison.Ordinal)
+            || path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
+            || path.Contains('#', StringComparison.Ordinal)
+            || path.Contains('\\', StringComparison.Ordinal)
+            || path.Contains("//", StringComparison.Ordinal)
+            || !Uri.IsWellFormedUriString(path, UriKind.Relative))
+        {
+            return null;
+        }
+
+        return path;
     }
 
     private ValueTask TransformResponse(ResponseTransformContext context)

@@ -29,6 +29,20 @@ public sealed class ForwardingTests : IDisposable
     }
 
     [Theory]
+    [InlineData("/api/v1/campaigns/a%2Fb", "/api/v1/campaigns/a%2Fb")]
+    public async Task Get_EscapedPath_ReachesSmartLeadExactlyAsSent(string sent, string expected)
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+
+        await client.GetAsync(new Uri(sent, UriKind.Relative));
+
+        var url = Assert.Single(_upstream.LogEntries).RequestMessage!.AbsoluteUrl;
+        Assert.StartsWith(_upstream.Url + expected + "?", url, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("api_key=client-secret")]
     [InlineData("api_key=client-secret&api_key=second-secret")]
     [InlineData("api%5Fkey=client-secret")]
