@@ -21,13 +21,13 @@ public sealed class SandboxServer : IAsyncDisposable
     /// <summary>Loopback with a port chosen by the OS: the safe default for parallel tests.</summary>
     public const string DefaultUrl = "http://127.0.0.1:0";
 
-    private readonly WebApplication _app;
+    private readonly IWebHost _app;
     private readonly SandboxRequestLog _log;
     private readonly SandboxApiKeys _keys;
     private readonly FaultInjector _faults;
     private int _disposed;
 
-    private SandboxServer(WebApplication app, Uri baseAddress)
+    private SandboxServer(IWebHost app, Uri baseAddress)
     {
         _app = app;
         BaseAddress = baseAddress;
@@ -61,19 +61,28 @@ public sealed class SandboxServer : IAsyncDisposable
     {
         var endpoint = ParseLoopbackEndpoint(url);
 
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(endpoint));
-        if (timeProvider is not null)
-        {
-            builder.Services.AddSingleton(timeProvider);
-        }
+        // A plain web host, not WebApplication: WebApplication's host announces itself on the process-wide hosting
+        // diagnostics, and a test host that listens there (WebApplicationFactory) would take the sandbox for the
+        // application it hosts and swap its Kestrel for an in-memory server. This one announces nothing.
+        var app = new WebHostBuilder()
+            .UseKestrel(k => k.Listen(endpoint))
+            .ConfigureServices(services =>
+            {
+                if (timeProvider is not null)
+                {
+                    services.AddSingleton(timeProvider);
+                }
 
-        builder.Services.AddSmartLeadSandbox(configure);
-
-        var app = builder.Build();
-        app.UseMiddleware<RecordingMiddleware>();
-        app.UseRouting();
-        app.MapSmartLeadSandbox();
+                services.AddRouting();
+                services.AddSmartLeadSandbox(configure);
+            })
+            .Configure(pipeline =>
+            {
+                pipeline.UseMiddleware<RecordingMiddleware>();
+                pipeline.UseRouting();
+                pipeline.UseEndpoints(endpoints => endpoints.MapSmartLeadSandbox());
+            })
+            .Build();
 
         try
         {
@@ -81,12 +90,11 @@ public sealed class SandboxServer : IAsyncDisposable
         }
         catch
         {
-            await app.DisposeAsync();
+            app.Dispose();
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>()
-            .Addresses.First();
+        var address = app.ServerFeatures.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new SandboxServer(app, new Uri(address));
     }
 
@@ -119,7 +127,14 @@ public sealed class SandboxServer : IAsyncDisposable
         }
 
         await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_app is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+        else
+        {
+            _app.Dispose();
+        }
     }
 
     private static IPEndPoint ParseLoopbackEndpoint(string url)
