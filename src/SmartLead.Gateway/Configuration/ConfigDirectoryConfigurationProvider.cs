@@ -47,10 +47,12 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
 
             _signature = signature;
             var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            var reading = string.Empty;
             try
             {
                 foreach (var file in files)
                 {
+                    reading = file.Name;
                     foreach (var (key, value) in ReadJsonFile(file.FullName))
                     {
                         merged[key] = value;
@@ -60,7 +62,7 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Text.Json.JsonException)
             {
                 // Half-written or broken file: keep what is in force; the next change or poll tries again.
-                LastError = ex.Message;
+                LastError = $"{reading}: {ex.Message}";
                 return;
             }
 

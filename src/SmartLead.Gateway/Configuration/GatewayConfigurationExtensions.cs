@@ -39,6 +39,7 @@ internal static class GatewayConfigurationExtensions
         ((IConfigurationBuilder)configuration).Add(new ConfigDirectoryConfigurationSource(configDirectory));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);
+        builder.Services.AddHostedService<ConfigDirectoryMonitor>();
         return builder;
     }
 }

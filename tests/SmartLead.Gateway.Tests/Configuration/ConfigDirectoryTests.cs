@@ -45,12 +45,14 @@ public sealed class ConfigDirectoryTests : IDisposable
         var file = Path.Combine(_directory, "a.json");
         File.WriteAllText(file, "{\"X\":{\"Y\":\"1\"}}");
         var source = new ConfigDirectoryConfigurationSource(_directory);
-        var configuration = new ConfigurationBuilder().Add(source).Build();
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder().Add(source).Build();
 
         File.WriteAllText(file, "{\"X\":{\"Y\":");
         await Task.Delay(1500);
 
         Assert.Equal("1", configuration["X:Y"]);
+        var provider = Assert.Single(configuration.Providers.OfType<ConfigDirectoryConfigurationProvider>());
+        Assert.StartsWith("a.json:", provider.LastError, StringComparison.Ordinal);
     }
 
     [Fact]

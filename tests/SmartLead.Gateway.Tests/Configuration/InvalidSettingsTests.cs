@@ -72,6 +72,12 @@ public sealed class InvalidSettingsTests : IDisposable
 
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative))).StatusCode);
             Assert.NotEmpty(gateway.Logs.WithEventId(1001));
+
+            // A file that is not even JSON: ignored, and ops are told which one.
+            await File.WriteAllTextAsync(Path.Combine(_directory, "50-broken.json"), "{\"Retry\":");
+            var warning = Assert.Single(await gateway.Logs.WaitForEventIdAsync(1002));
+            Assert.Contains("50-broken.json", warning.RenderMessage(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative))).StatusCode);
         }
         finally
         {
