@@ -51,7 +51,22 @@ internal sealed class BudgetHandler : DelegatingHandler
             }
 
             var response = await base.SendAsync(request, cancellationToken);
-            var pause = await UpstreamSignals.ReadPauseAsync(response, time.GetUtcNow(), cancellationToken);
+            UpstreamPause? pause;
+            try
+            {
+                pause = await UpstreamSignals.ReadPauseAsync(response, time.GetUtcNow(), cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // SmartLead has answered: an unreadable hint must never cost the client that answer.
+                pause = null;
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+
             if (pause is { } p)
             {
                 _budget.PauseFor(p.Delay, p.Reason);

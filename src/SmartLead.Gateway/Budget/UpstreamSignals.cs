@@ -26,6 +26,8 @@ internal static class UpstreamSignals
     /// </summary>
     private const long SmallestUnixTime = 1_000_000_000;
 
+    private const double LargestUnixTime = 32_503_680_000; // year 3000
+
     private static readonly TimeSpan ClockSkewTolerance = TimeSpan.FromSeconds(2);
 
     public static async Task<UpstreamPause?> ReadPauseAsync(
@@ -84,7 +86,13 @@ internal static class UpstreamSignals
             return TimeSpan.FromSeconds(value);
         }
 
-        return DateTimeOffset.FromUnixTimeMilliseconds((long)(value * 1000)) - serverNow;
+        // Some APIs send epoch milliseconds; anything still beyond a sane date is not a reset time at all.
+        if (value >= SmallestUnixTime * 1000)
+        {
+            value /= 1000;
+        }
+
+        return value > LargestUnixTime ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(value * 1000)) - serverNow;
     }
 
     private static async Task<TimeSpan?> ReadBodyRetryAfterAsync(HttpResponseMessage response, CancellationToken cancellationToken)

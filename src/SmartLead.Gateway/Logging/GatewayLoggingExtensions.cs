@@ -22,7 +22,10 @@ internal static class GatewayLoggingExtensions
         builder.Services.AddLiveOptions<RequestLoggingOptions>(RequestLoggingOptions.SectionName);
         builder.Services.AddSerilog((services, loggerConfiguration) =>
         {
-            var outputs = new LoggerConfiguration().MinimumLevel.Verbose();
+            // Everything that writes somewhere sits behind the redaction: the console, DI-registered sinks and any
+            // sink ops add under Serilog:WriteTo. Only the levels are read into the outer logger, which filters.
+            var outputs = new LoggerConfiguration().MinimumLevel.Verbose()
+                .ReadFrom.Configuration(WithoutMinimumLevel(builder.Configuration));
             // The console is written from a background thread: a request never waits on stdout. When the buffer is
             // full the request path waits rather than dropping events (an audit trail with holes is worse).
             outputs = outputs.WriteTo.Async(
@@ -45,12 +48,19 @@ internal static class GatewayLoggingExtensions
             }
 
             loggerConfiguration
-                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Configuration(OnlyMinimumLevel(builder.Configuration))
                 .Enrich.FromLogContext()
                 .WriteTo.Sink(new RedactingSink(services.GetRequiredService<SecretRedactor>(), outputs.CreateLogger()));
         }, preserveStaticLogger: true); // no process-wide Log.Logger: each host (and each test host) logs on its own
         return builder;
     }
+
+    private static IConfiguration OnlyMinimumLevel(IConfiguration configuration) =>
+        new ConfigurationBuilder().AddInMemoryCollection(configuration.GetSection("Serilog:MinimumLevel").AsEnumerable()).Build();
+
+    private static IConfiguration WithoutMinimumLevel(IConfiguration configuration) =>
+        new ConfigurationBuilder().AddInMemoryCollection(configuration.GetSection("Serilog").AsEnumerable()
+            .Where(pair => !pair.Key.StartsWith("Serilog:MinimumLevel", StringComparison.OrdinalIgnoreCase))).Build();
 
     /// <summary>Request id and the one request-log event; the first step of the pipeline, so it sees every request.</summary>
     public static IApplicationBuilder UseGatewayRequestLogging(this IApplicationBuilder app) =>

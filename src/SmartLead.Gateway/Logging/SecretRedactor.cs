@@ -13,10 +13,10 @@ internal sealed partial class SecretRedactor
 {
     public const string Mask = "***";
 
-    // api_key, api%5Fkey, API_KEY, api_key[], api_key[0], api_key%5B%5D ... followed by '=' and the value.
-    [GeneratedRegex(@"(?<name>api(?:_|%5f)key(?:\[[^\]=&\s]*\]|%5b[^=&\s]*)*=)(?<value>[^&\s""'<>#]*)",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ApiKeyParameter();
+    // Any name=value pair; whether the name is a key is decided by ApiKeyQuery, the same rule that strips client
+    // keys from forwarded URLs, so every spelling stripped there (%61pi_key, api_key.x, api%255Fkey ...) is masked here.
+    [GeneratedRegex(@"(?<name>[^?&=\s""'<>#;,]+)=(?<value>[^&\s""'<>#]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex QueryParameter();
 
     private ImmutableArray<string> _knownSecrets = [];
 
@@ -42,9 +42,15 @@ internal sealed partial class SecretRedactor
             return false;
         }
 
-        if (text.Contains("api", StringComparison.OrdinalIgnoreCase) && ApiKeyParameter().IsMatch(text))
+        if (MayHoldKeyParameter(text))
         {
-            return true;
+            foreach (Match match in QueryParameter().Matches(text))
+            {
+                if (IsKeyParameter(match))
+                {
+                    return true;
+                }
+            }
         }
 
         foreach (var secret in _knownSecrets)
@@ -66,7 +72,9 @@ internal sealed partial class SecretRedactor
             return text;
         }
 
-        var result = ApiKeyParameter().Replace(text, m => m.Groups["name"].Value + (m.Groups["value"].Length > 0 ? Mask : string.Empty));
+        var result = MayHoldKeyParameter(text)
+            ? QueryParameter().Replace(text, m => IsKeyParameter(m) ? m.Groups["name"].Value + "=" + Mask : m.Value)
+            : text;
         foreach (var secret in _knownSecrets)
         {
             result = result.Replace(secret, Mask, StringComparison.Ordinal);
@@ -79,6 +87,14 @@ internal sealed partial class SecretRedactor
 
         return result;
     }
+
+    // Cheap test first: most log text has no '=' at all, and a key parameter's name reads "key" or is percent-encoded.
+    private static bool MayHoldKeyParameter(string text) =>
+        text.Contains('=', StringComparison.Ordinal)
+        && (text.Contains("key", StringComparison.OrdinalIgnoreCase) || text.Contains('%', StringComparison.Ordinal));
+
+    private static bool IsKeyParameter(Match match) =>
+        match.Groups["value"].Length > 0 && Credentials.ApiKeyQuery.IsApiKeySegment(match.Groups["name"].Value + "=");
 
     private static bool ContainsEncoded(string text, string secret)
     {

@@ -83,6 +83,32 @@ public sealed class UpstreamSignalsTests
     }
 
     [Fact]
+    public async Task ReadPause_ResetInEpochMilliseconds_IsReadAsSeconds()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add(UpstreamSignals.RemainingHeader, "0");
+        response.Headers.Add(UpstreamSignals.ResetHeader, Now.AddSeconds(7).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var pause = await UpstreamSignals.ReadPauseAsync(response, Now, default);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), pause?.Delay);
+    }
+
+    [Theory]
+    [InlineData("1e300")]
+    [InlineData("99999999999999999999999")]
+    public async Task ReadPause_AbsurdReset_IsIgnoredNotThrown(string reset)
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add(UpstreamSignals.RemainingHeader, "0");
+        response.Headers.Add(UpstreamSignals.ResetHeader, reset);
+
+        var pause = await UpstreamSignals.ReadPauseAsync(response, Now, default);
+
+        Assert.Null(pause);
+    }
+
+    [Fact]
     public async Task ReadPause_SuccessWithRemainingLeft_DoesNotPause()
     {
         using var response = new HttpResponseMessage(HttpStatusCode.OK);

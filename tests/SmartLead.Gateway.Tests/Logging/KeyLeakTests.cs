@@ -67,6 +67,52 @@ public sealed class KeyLeakTests : IDisposable
         AssertNoKeyInEvents(gateway.Logs);
     }
 
+    [Fact]
+    public async Task SinkAddedInSettings_SitsBehindTheRedaction()
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        var logFile = Path.Combine(Path.GetTempPath(), $"gateway-sink-{Guid.NewGuid():N}.log");
+        try
+        {
+            await using (var gateway = new GatewayFactory(_upstream.Url!, new Dictionary<string, string?>
+            {
+                ["Serilog:WriteTo:0:Name"] = "File",
+                ["Serilog:WriteTo:0:Args:path"] = logFile,
+            }))
+            {
+                using var client = gateway.CreateClient();
+                await client.GetAsync(new Uri($"/api/v1/ok?api_key={ClientKey}", UriKind.Relative));
+                await gateway.Logs.WaitForEventIdAsync(2001);
+            }
+
+            var written = await File.ReadAllTextAsync(logFile);
+            Assert.Contains("Proxying to", written, StringComparison.Ordinal);
+            AssertNoKey(written);
+        }
+        finally
+        {
+            File.Delete(logFile);
+        }
+    }
+
+    [Theory]
+    [InlineData("%61pi_key")]
+    [InlineData("api_key.x")]
+    [InlineData("api%255Fkey")]
+    [InlineData("+api_key")]
+    public async Task UnusualKeyParameterNames_NeverReachTheLog(string name)
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+
+        await client.GetAsync(new Uri($"/api/v1/ok?{name}={ClientKey}", UriKind.Relative));
+        await gateway.Logs.WaitForEventIdAsync(2001);
+
+        Assert.Contains(gateway.Logs.RenderedEvents(), e => e.Contains("Request starting", StringComparison.Ordinal));
+        AssertNoKeyInEvents(gateway.Logs);
+    }
+
     private static void AssertNoKeyInEvents(CapturingSink logs)
     {
         foreach (var rendered in logs.RenderedEvents())
