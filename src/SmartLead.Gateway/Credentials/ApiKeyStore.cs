@@ -96,30 +96,43 @@ internal sealed partial class ApiKeyStore : IDisposable
         }
     }
 
-    private void LoadFile(string file)
+    /// <summary>Why <paramref name="text"/> (already trimmed) cannot be a key, or null when it can.</summary>
+    internal static string? KeyProblem(string text)
     {
-        string? text = null;
-        string? problem = null;
-        try
+        if (text.Length == 0)
         {
-            text = File.ReadAllText(file).Trim();
-            if (text.Length == 0)
-            {
-                problem = "the file is empty";
-            }
-            else if (text.Length > MaxKeyLength || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-            {
-                // A key is one short token; several lines or a long text means the wrong file (or half a write).
-                problem = "the file does not hold a single key";
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problem = ex is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : "the file cannot be read";
+            return "the file is empty";
         }
 
+        // A key is one short token; several lines or a long text means the wrong file (or half a write).
+        return text.Length > MaxKeyLength || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))
+            ? "the file does not hold a single key"
+            : null;
+    }
+
+    private void LoadFile(string file)
+    {
+        // Read and applied under one lock: the poll and the watcher can both fire for one rotation, and a read of the
+        // old content must never be applied after the new one. A stale callback for a file no longer watched is dropped.
         lock (_gate)
         {
+            if (file != _watchedFile)
+            {
+                return;
+            }
+
+            string? text = null;
+            string? problem;
+            try
+            {
+                text = File.ReadAllText(file).Trim();
+                problem = KeyProblem(text);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                problem = ex is FileNotFoundException or DirectoryNotFoundException ? "the file does not exist" : "the file cannot be read";
+            }
+
             if (problem is not null)
             {
                 // Once per distinct problem: the poll would otherwise repeat it every second.

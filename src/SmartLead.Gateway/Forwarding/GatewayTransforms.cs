@@ -76,6 +76,7 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         var path = end < 0 ? target : target[..end];
         if (!path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase)
             || path.Contains("/.", StringComparison.Ordinal)
+            || path.Contains("..", StringComparison.Ordinal)
             || path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
             || path.Contains('#', StringComparison.Ordinal)
             || path.Contains('\\', StringComparison.Ordinal)

@@ -19,7 +19,10 @@ internal sealed class KeyScrubbingMiddleware(RequestDelegate next, SecretRedacto
         try
         {
             await next(context);
-            await scrubber.FinishAsync(context.RequestAborted);
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await scrubber.FinishAsync(context.RequestAborted);
+            }
         }
         finally
         {

@@ -44,7 +44,8 @@ internal sealed class SmartLeadOptionsValidator(IHostEnvironment environment) : 
 
         try
         {
-            return !string.IsNullOrWhiteSpace(options.ApiKeyFile) && File.ReadAllText(options.ApiKeyFile).Trim().Length > 0;
+            return !string.IsNullOrWhiteSpace(options.ApiKeyFile)
+                && Credentials.ApiKeyStore.KeyProblem(File.ReadAllText(options.ApiKeyFile).Trim()) is null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Errors;
 
 namespace SmartLead.Gateway.Logging;
 
@@ -20,8 +21,7 @@ internal sealed partial class RequestLoggingMiddleware(
     public const string RequestIdHeader = "X-Request-Id";
     private const int MaxRequestIdLength = 128;
 
-    private IReadOnlySet<string>? _secretFields;
-    private List<string>? _secretFieldsSource;
+    private SecretFieldSet? _secretFields;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -43,32 +43,46 @@ internal sealed partial class RequestLoggingMiddleware(
         {
             await next(context);
         }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Nothing below should throw; if something does, the client still gets the envelope and ops an Error.
+            Log.Unhandled(logger, ex, requestId);
+            await GatewayError.WriteAsync(context, StatusCodes.Status500InternalServerError, GatewayError.InternalError,
+                "The gateway failed to handle this request; it has been logged with its request id.");
+        }
         finally
         {
-            var elapsed = timeProvider.GetElapsedTime(started);
-            var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted
-                ? 499
-                : context.Response.StatusCode;
-            var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
-            var path = context.Request.PathBase.Add(context.Request.Path).ToString();
-            var reasons = feature.RetryReasons;
-            var retryReasons = reasons.Count == 0 ? "none" : string.Join(',', reasons);
-            if (capture is not null && (settings.Bodies == BodyLogging.All || status >= 400))
+            try
             {
-                var fields = SecretFields(settings);
-                var requestBody = await capture.DescribeRequestAsync(fields, redactor);
-                var responseBody = capture.DescribeResponse(context.Response.ContentType, fields, redactor);
-                Log.RequestWithBodies(logger, level, requestId, context.Request.Method, path, status,
-                    elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds,
-                    requestBody, responseBody);
+                WriteRequestEvent(context, feature, settings, capture, timeProvider.GetElapsedTime(started));
             }
-            else
+            finally
             {
-                Log.Request(logger, level, requestId, context.Request.Method, path, status,
-                    elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds);
+                capture?.Dispose();
             }
+        }
+    }
 
-            capture?.Dispose();
+    private void WriteRequestEvent(HttpContext context, RequestLogFeature feature, RequestLoggingOptions settings, BodyCapture? capture, TimeSpan elapsed)
+    {
+        var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted
+            ? 499
+            : context.Response.StatusCode;
+        var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
+        var path = context.Request.PathBase.Add(context.Request.Path).ToString();
+        var reasons = feature.RetryReasons;
+        var retryReasons = reasons.Count == 0 ? "none" : string.Join(',', reasons);
+        if (capture is not null && (settings.Bodies == BodyLogging.All || status >= 400))
+        {
+            var fields = SecretFields(settings);
+            Log.RequestWithBodies(logger, level, feature.RequestId, context.Request.Method, path, status,
+                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds,
+                capture.DescribeRequest(fields, redactor), capture.DescribeResponse(context.Response.ContentType, fields, redactor));
+        }
+        else
+        {
+            Log.Request(logger, level, feature.RequestId, context.Request.Method, path, status,
+                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds);
         }
     }
 
@@ -93,17 +107,25 @@ internal sealed partial class RequestLoggingMiddleware(
 
     private IReadOnlySet<string> SecretFields(RequestLoggingOptions settings)
     {
-        if (_secretFields is null || !ReferenceEquals(_secretFieldsSource, settings.MaskedFields))
+        // One immutable pair, swapped whole: a request never sees a new source with an old set.
+        var cached = Volatile.Read(ref _secretFields);
+        if (cached is not null && ReferenceEquals(cached.Source, settings.MaskedFields))
         {
-            _secretFields = new HashSet<string>(SensitiveJson.BuiltInSecretFields.Concat(settings.MaskedFields), StringComparer.OrdinalIgnoreCase);
-            _secretFieldsSource = settings.MaskedFields;
+            return cached.Fields;
         }
 
-        return _secretFields;
+        var fields = new HashSet<string>(SensitiveJson.BuiltInSecretFields.Concat(settings.MaskedFields), StringComparer.OrdinalIgnoreCase);
+        Volatile.Write(ref _secretFields, new SecretFieldSet(settings.MaskedFields, fields));
+        return fields;
     }
+
+    private sealed record SecretFieldSet(List<string> Source, IReadOnlySet<string> Fields);
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Request {RequestId} failed inside the gateway")]
+        public static partial void Unhandled(ILogger logger, Exception exception, string requestId);
+
         [LoggerMessage(EventId = 2001, Message = "{Method:l} {Path:l} answered {StatusCode} in {ElapsedMs:0.0} ms; attempts {Attempts}, retries for {RetryReasons:l}, budget wait {QueueWaitMs:0.0} ms; request {RequestId:l}")]
         public static partial void Request(ILogger logger, LogLevel level, string requestId, string method, string path,
             int statusCode, double elapsedMs, int attempts, string retryReasons, double queueWaitMs);
@@ -115,93 +137,66 @@ internal sealed partial class RequestLoggingMiddleware(
     }
 
     /// <summary>
-    /// Keeps the first bytes of both bodies while the request flows: the request body through ASP.NET's buffering
-    /// (so forwarding still reads all of it), the response body through a stream that copies as it passes.
+    /// Keeps the first bytes of both bodies while they flow, through streams that copy as bytes pass: nothing is
+    /// buffered, nothing spills to disk, and nothing is read from the client that forwarding did not read.
     /// </summary>
     private sealed class BodyCapture : IDisposable
     {
         private readonly HttpContext _context;
-        private readonly int _limit;
-        private readonly Stream _requestBody;
-        private readonly TeeStream _responseTee;
+        private readonly Stream _originalRequestBody;
         private readonly Stream _originalResponseBody;
+        private readonly HeadRecorder _requestHead;
+        private readonly HeadRecorder _responseHead;
 
         private BodyCapture(HttpContext context, int limit)
         {
             _context = context;
-            _limit = limit;
-            context.Request.EnableBuffering(bufferThreshold: 64 * 1024);
-            _requestBody = context.Request.Body;
+            _originalRequestBody = context.Request.Body;
             _originalResponseBody = context.Response.Body;
-            _responseTee = new TeeStream(_originalResponseBody, limit);
-            context.Response.Body = _responseTee;
+            _requestHead = new HeadRecorder(limit);
+            _responseHead = new HeadRecorder(limit);
+            context.Request.Body = new TeeReadStream(_originalRequestBody, _requestHead);
+            context.Response.Body = new TeeWriteStream(_originalResponseBody, _responseHead);
         }
 
         public static BodyCapture Start(HttpContext context, int limit) => new(context, limit);
 
-        public async Task<string> DescribeRequestAsync(IReadOnlySet<string> secretFields, SecretRedactor redactor)
-        {
-            var contentType = _context.Request.ContentType;
-            if (!_requestBody.CanSeek)
-            {
-                return "(not captured)";
-            }
-
-            try
-            {
-                var length = _requestBody.Length;
-                if (length == 0)
-                {
-                    return "(empty)";
-                }
-
-                _requestBody.Position = 0;
-                var buffer = ArrayPool<byte>.Shared.Rent(_limit);
-                try
-                {
-                    var read = await _requestBody.ReadAtLeastAsync(buffer.AsMemory(0, _limit), _limit, throwOnEndOfStream: false);
-                    return Describe(buffer.AsSpan(0, read), length, contentType, secretFields, redactor);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or NotSupportedException)
-            {
-                return "(not captured)";
-            }
-        }
+        public string DescribeRequest(IReadOnlySet<string> secretFields, SecretRedactor redactor) =>
+            Describe(_requestHead, _context.Request.ContentType, secretFields, redactor);
 
         public string DescribeResponse(string? contentType, IReadOnlySet<string> secretFields, SecretRedactor redactor) =>
-            _responseTee.TotalBytes == 0
-                ? "(empty)"
-                : Describe(_responseTee.Captured, _responseTee.TotalBytes, contentType, secretFields, redactor);
+            Describe(_responseHead, contentType, secretFields, redactor);
 
         public void Dispose()
         {
+            _context.Request.Body = _originalRequestBody;
             _context.Response.Body = _originalResponseBody;
-            _responseTee.ReleaseBuffer();
+            _requestHead.Release();
+            _responseHead.Release();
         }
 
-        private static string Describe(ReadOnlySpan<byte> head, long totalLength, string? contentType,
-            IReadOnlySet<string> secretFields, SecretRedactor redactor)
+        private static string Describe(HeadRecorder head, string? contentType, IReadOnlySet<string> secretFields, SecretRedactor redactor)
         {
+            if (head.TotalBytes == 0)
+            {
+                return "(empty)";
+            }
+
             if (contentType is not null && contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
             {
-                var masked = SensitiveJson.Mask(head, truncated: head.Length < totalLength, secretFields);
+                var masked = SensitiveJson.Mask(head.Captured, truncated: head.Captured.Length < head.TotalBytes, secretFields);
                 if (masked is not null)
                 {
                     return redactor.Redact(masked);
                 }
             }
 
-            return $"({totalLength} bytes of {contentType ?? "unknown type"})";
+            return $"({head.TotalBytes} bytes of {contentType ?? "unknown type"})";
         }
     }
 
-    /// <summary>Passes writes through untouched and remembers the first bytes.</summary>
-    private sealed class TeeStream(Stream inner, int limit) : Stream
+    /// <summary>The first bytes of a body and how many passed in all.</summary>
+    private sealed class HeadRecorder(int limit)
     {
         private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(limit);
         private int _captured;
@@ -210,6 +205,73 @@ internal sealed partial class RequestLoggingMiddleware(
 
         public ReadOnlySpan<byte> Captured => _buffer.AsSpan(0, _captured);
 
+        public void Record(ReadOnlySpan<byte> data)
+        {
+            TotalBytes += data.Length;
+            if (_buffer is null || _captured >= limit)
+            {
+                return;
+            }
+
+            var take = Math.Min(limit - _captured, data.Length);
+            data[..take].CopyTo(_buffer.AsSpan(_captured));
+            _captured += take;
+        }
+
+        public void Release()
+        {
+            if (_buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+            }
+        }
+    }
+
+    /// <summary>Reads pass through untouched; the recorder sees what was read.</summary>
+    private sealed class TeeReadStream(Stream inner, HeadRecorder recorder) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, count);
+            recorder.Record(buffer.AsSpan(offset, read));
+            return read;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            recorder.Record(buffer.Span[..read]);
+            return read;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Writes pass through untouched; the recorder sees what was written.</summary>
+    private sealed class TeeWriteStream(Stream inner, HeadRecorder recorder) : Stream
+    {
         public override bool CanRead => false;
 
         public override bool CanSeek => false;
@@ -219,15 +281,6 @@ internal sealed partial class RequestLoggingMiddleware(
         public override long Length => throw new NotSupportedException();
 
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public void ReleaseBuffer()
-        {
-            if (_buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = null;
-            }
-        }
 
         public override void Flush() => inner.Flush();
 
@@ -241,30 +294,17 @@ internal sealed partial class RequestLoggingMiddleware(
 
         public override void Write(byte[] buffer, int offset, int count)
         {
-            Remember(buffer.AsSpan(offset, count));
+            recorder.Record(buffer.AsSpan(offset, count));
             inner.Write(buffer, offset, count);
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            Remember(buffer.Span);
+            recorder.Record(buffer.Span);
             await inner.WriteAsync(buffer, cancellationToken);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        private void Remember(ReadOnlySpan<byte> data)
-        {
-            TotalBytes += data.Length;
-            if (_buffer is null || _captured >= limit)
-            {
-                return;
-            }
-
-            var take = Math.Min(limit - _captured, data.Length);
-            data[..take].CopyTo(_buffer.AsSpan(_captured));
-            _captured += take;
-        }
     }
 }

@@ -38,7 +38,8 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
                 throw TooLarge(limit);
             }
 
-            using var buffer = new BoundedBuffer(limit, (int)(declared ?? 0));
+            // Grown as bytes arrive: a declared length alone (a slow client's promise) must not reserve memory.
+            using var buffer = new BoundedBuffer(limit, (int)Math.Min(declared ?? 0, InitialCapacity));
             await content.CopyToAsync(buffer, cancellationToken);
             if (buffer.Overflowed)
             {
@@ -53,7 +54,8 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
 
     private static ByteArrayContent Replayable(HttpContent original, BoundedBuffer buffer)
     {
-        var replayable = new ByteArrayContent(buffer.ToArray());
+        var (bytes, length) = buffer.Contents();
+        var replayable = new ByteArrayContent(bytes, 0, length);
         foreach (var header in original.Headers)
         {
             // The length is now known exactly; ByteArrayContent states it.
@@ -77,6 +79,8 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
     }
 
     /// <summary>Keeps at most the limit and notes any excess without failing the writer.</summary>
+    private const int InitialCapacity = 64 * 1024;
+
     private sealed class BoundedBuffer(long limit, int capacity) : Stream
     {
         private readonly MemoryStream _kept = new(capacity);
@@ -97,7 +101,9 @@ internal sealed partial class RequestBodyBufferingHandler : DelegatingHandler
             set => throw new NotSupportedException();
         }
 
-        public byte[] ToArray() => _kept.ToArray();
+        /// <summary>The kept bytes without another copy: the stream's own buffer and how much of it is used.</summary>
+        public (byte[] Bytes, int Length) Contents() =>
+            _kept.TryGetBuffer(out var segment) ? (segment.Array!, segment.Count) : (_kept.ToArray(), (int)_kept.Length);
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
