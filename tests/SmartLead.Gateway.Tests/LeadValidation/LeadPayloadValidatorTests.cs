@@ -353,6 +353,7 @@ public sealed class LeadPayloadValidatorTests
     [InlineData("""a\u0040example.com""", true)]
     [InlineData("""\u0061@example.com""", true)]
     [InlineData("""j\u00fcrgen@example.com""", true)]
+    [InlineData("""AaZZ\u0027@b99.\u4ED9""", true)]
     [InlineData("""a\u0020b@example.com""", false)]
     [InlineData("""a@example.com\u0000""", false)]
     [InlineData("""a\ud800@example.com""", false)]
@@ -369,6 +370,15 @@ public sealed class LeadPayloadValidatorTests
     {
         Assert.Equal(LeadConstraint.Format, Check("""{"lead_list":[{"email":"a@example.com","email":"nope"}]}""").Constraint);
         Assert.Equal(LeadConstraint.Format, Check("""{"lead_list":[{"email":"nope","email":"a@example.com"}]}""").Constraint);
+    }
+
+    [Fact]
+    public void LeadImport_RepeatedOtherPropertyInALead_IsAccepted()
+    {
+        // Only the email is judged; a repeated ordinary name is legal JSON and no reason to refuse.
+        var result = Check("""{"lead_list":[{"first_name":"Ann","first_name":"Ann","email":"a@example.com"}]}""");
+
+        Assert.True(result.IsValid, result.Message);
     }
 
     [Fact]
