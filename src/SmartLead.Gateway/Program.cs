@@ -9,7 +9,7 @@ using SmartLead.Gateway.LeadValidation;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(GatewayConfigurationExtensions.HostArguments(args));
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
 builder.Services.AddSingleton(TimeProvider.System);

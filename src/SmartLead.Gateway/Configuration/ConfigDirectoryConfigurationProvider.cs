@@ -13,7 +13,6 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
 
     private readonly string _directory;
     private readonly Lock _gate = new();
-    private FileSystemWatcher? _watcher;
     private Timer? _pollTimer;
     private string _signature = string.Empty;
 
@@ -30,7 +29,6 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
 
     public void Dispose()
     {
-        _watcher?.Dispose();
         _pollTimer?.Dispose();
     }
 
@@ -111,30 +109,6 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
         }
 
         _pollTimer = new Timer(_ => SafeReload(), null, PollInterval, PollInterval);
-        if (!Directory.Exists(_directory))
-        {
-            return;
-        }
-
-        try
-        {
-            _watcher = new FileSystemWatcher(_directory)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            _watcher.Changed += (_, _) => SafeReload();
-            _watcher.Created += (_, _) => SafeReload();
-            _watcher.Deleted += (_, _) => SafeReload();
-            _watcher.Renamed += (_, _) => SafeReload();
-            _watcher.EnableRaisingEvents = true;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // inotify limits reached or an exotic file system: polling alone still applies changes within seconds.
-            _watcher?.Dispose();
-            _watcher = null;
-        }
     }
 
     private void SafeReload()

@@ -6,6 +6,12 @@ internal static class GatewayConfigurationExtensions
     public const string ConfigDirectoryVariable = "GATEWAY_CONFIG_DIR";
 
     /// <summary>
+    /// Arguments for <c>WebApplication.CreateBuilder</c>: the host's own settings files are replaced by
+    /// <see cref="AddGatewayConfiguration"/>, so they need no file watchers of their own.
+    /// </summary>
+    public static string[] HostArguments(string[] args) => [.. args, "--hostBuilder:reloadConfigOnChange=false"];
+
+    /// <summary>
     /// Puts the settings sources in the documented order, later wins: <c>appsettings.json</c> →
     /// <c>appsettings.{Environment}.json</c> → every <c>*.json</c> in the config directory (name order, reloaded on
     /// change) → environment variables → command line. The JSON files are read from beside the app, not from the
@@ -34,8 +40,14 @@ internal static class GatewayConfigurationExtensions
             configuration.Sources.Add(source);
         }
 
-        configuration.AddJsonFile(Path.Combine(appDirectory, "appsettings.json"), optional: true, reloadOnChange: true);
-        configuration.AddJsonFile(Path.Combine(appDirectory, $"appsettings.{environment}.json"), optional: true, reloadOnChange: true);
+        // Polled (every 4 s) rather than watched: see ConfigDirectoryConfigurationProvider on inotify limits.
+        var appFiles = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(appDirectory)
+        {
+            UsePollingFileWatcher = true,
+            UseActivePolling = true,
+        };
+        configuration.AddJsonFile(appFiles, "appsettings.json", optional: true, reloadOnChange: true);
+        configuration.AddJsonFile(appFiles, $"appsettings.{environment}.json", optional: true, reloadOnChange: true);
         ((IConfigurationBuilder)configuration).Add(new ConfigDirectoryConfigurationSource(configDirectory));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);

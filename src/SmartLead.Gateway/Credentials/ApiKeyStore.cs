@@ -15,7 +15,8 @@ namespace SmartLead.Gateway.Credentials;
 internal sealed partial class ApiKeyStore : IDisposable
 {
     // Polling the file once a second costs one small read; it catches every way a secret gets replaced
-    // (in place, renamed over, Kubernetes' symlink swap) where file watchers miss some of them.
+    // (in place, renamed over, Kubernetes' symlink swap), where file watchers miss some of them and each holds one of
+    // the few inotify instances a Linux user gets.
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private const int MaxKeyLength = 512;
 
@@ -26,7 +27,6 @@ internal sealed partial class ApiKeyStore : IDisposable
     private readonly Lock _gate = new();
     private string? _current;
     private string? _watchedFile;
-    private FileSystemWatcher? _watcher;
     private ITimer? _pollTimer;
     private string? _lastProblem;
 
@@ -171,39 +171,11 @@ internal sealed partial class ApiKeyStore : IDisposable
         }
     }
 
-    private void StartWatching(string file)
-    {
+    private void StartWatching(string file) =>
         _pollTimer = _timeProvider.CreateTimer(_ => LoadFile(file), null, PollInterval, PollInterval);
-        var directory = Path.GetDirectoryName(file);
-        if (directory is null || !Directory.Exists(directory))
-        {
-            return;
-        }
-
-        try
-        {
-            _watcher = new FileSystemWatcher(directory)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-            };
-            FileSystemEventHandler onChange = (_, _) => LoadFile(file);
-            _watcher.Changed += onChange;
-            _watcher.Created += onChange;
-            _watcher.Renamed += (_, _) => LoadFile(file);
-            _watcher.EnableRaisingEvents = true;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // Polling alone still picks up the new key within a second or two.
-            _watcher?.Dispose();
-            _watcher = null;
-        }
-    }
 
     private void StopWatching()
     {
-        _watcher?.Dispose();
-        _watcher = null;
         _pollTimer?.Dispose();
         _pollTimer = null;
     }
