@@ -12,9 +12,12 @@ internal sealed class KeyScrubbingMiddleware(RequestDelegate next, SecretRedacto
     public async Task InvokeAsync(HttpContext context)
     {
         context.Request.Headers.AcceptEncoding = "identity";
-        var secrets = redactor.KnownSecrets.Concat(ClientKeys(context.Request.QueryString.Value));
+        var clientKeys = ClientKeys(context.Request.QueryString.Value);
+        IReadOnlyList<byte[]> patterns = clientKeys.Count == 0
+            ? redactor.Utf8Forms
+            : [.. redactor.Utf8Forms, .. clientKeys.SelectMany(SecretRedactor.FormsOf).Select(System.Text.Encoding.UTF8.GetBytes)];
         var original = context.Response.Body;
-        var scrubber = new KeyScrubbingStream(original, secrets);
+        var scrubber = new KeyScrubbingStream(original, patterns);
         context.Response.Body = scrubber;
         try
         {
@@ -30,7 +33,7 @@ internal sealed class KeyScrubbingMiddleware(RequestDelegate next, SecretRedacto
         }
     }
 
-    private static IEnumerable<string> ClientKeys(string? query)
+    private static List<string> ClientKeys(string? query)
     {
         if (string.IsNullOrEmpty(query) || !query.Contains("key", StringComparison.OrdinalIgnoreCase))
         {

@@ -12,19 +12,17 @@ namespace SmartLead.Gateway.Forwarding;
 internal sealed class KeyScrubbingStream : Stream
 {
     private readonly Stream _inner;
-    private readonly byte[][] _patterns;
+    private readonly IReadOnlyList<byte[]> _patterns;
     private readonly int _holdBack;
     private byte[] _pending = [];
 
-    public KeyScrubbingStream(Stream inner, IEnumerable<string> secrets)
+    /// <param name="inner">The client's response body.</param>
+    /// <param name="patterns">The UTF-8 forms of every key to overwrite (see <c>SecretRedactor.Utf8Forms</c>).</param>
+    public KeyScrubbingStream(Stream inner, IReadOnlyList<byte[]> patterns)
     {
         _inner = inner;
-        _patterns = [.. secrets
-            .SelectMany(s => new[] { s, Uri.EscapeDataString(s) })
-            .Distinct(StringComparer.Ordinal)
-            .Select(Encoding.UTF8.GetBytes)
-            .Where(p => p.Length > 0)];
-        _holdBack = _patterns.Length == 0 ? 0 : _patterns.Max(p => p.Length) - 1;
+        _patterns = patterns;
+        _holdBack = patterns.Count == 0 ? 0 : patterns.Max(p => p.Length) - 1;
     }
 
     public override bool CanRead => false;
@@ -39,9 +37,24 @@ internal sealed class KeyScrubbingStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_patterns.Length == 0)
+        if (_patterns.Count == 0)
         {
             await _inner.WriteAsync(buffer, cancellationToken);
+            return;
+        }
+
+        if (buffer.Length > _holdBack && !HoldsKey(buffer.Span) && !HoldsKey(Seam(buffer.Span)))
+        {
+            // The common case: no key anywhere, so the caller's bytes go out as they are, without a copy.
+            // Only the seam (held-back tail + this write's head) and this write's own bytes can hold a key.
+            if (_pending.Length > 0)
+            {
+                await _inner.WriteAsync(_pending, cancellationToken);
+            }
+
+            var release = buffer.Length - _holdBack;
+            await _inner.WriteAsync(buffer[..release], cancellationToken);
+            _pending = buffer[release..].ToArray();
             return;
         }
 
@@ -50,11 +63,11 @@ internal sealed class KeyScrubbingStream : Stream
         buffer.Span.CopyTo(combined.AsSpan(_pending.Length));
         Scrub(combined);
 
-        var release = Math.Max(0, combined.Length - _holdBack);
-        _pending = combined[release..];
-        if (release > 0)
+        var keep = Math.Max(0, combined.Length - _holdBack);
+        _pending = combined[keep..];
+        if (keep > 0)
         {
-            await _inner.WriteAsync(combined.AsMemory(0, release), cancellationToken);
+            await _inner.WriteAsync(combined.AsMemory(0, keep), cancellationToken);
         }
     }
 
@@ -84,6 +97,29 @@ internal sealed class KeyScrubbingStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>The held-back tail joined to the first bytes of <paramref name="next"/>: where a split key would sit.</summary>
+    private byte[] Seam(ReadOnlySpan<byte> next)
+    {
+        var head = next[..Math.Min(_holdBack, next.Length)];
+        var seam = new byte[_pending.Length + head.Length];
+        _pending.CopyTo(seam, 0);
+        head.CopyTo(seam.AsSpan(_pending.Length));
+        return seam;
+    }
+
+    private bool HoldsKey(ReadOnlySpan<byte> data)
+    {
+        foreach (var pattern in _patterns)
+        {
+            if (data.IndexOf(pattern) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private void Scrub(Span<byte> data)
     {

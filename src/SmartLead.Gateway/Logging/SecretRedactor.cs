@@ -6,7 +6,7 @@ namespace SmartLead.Gateway.Logging;
 /// <summary>
 /// Removes SmartLead keys from text on its way out of the process (log events, response headers, error messages).
 /// Two nets, because either alone misses something: every key this process has loaded (the configured key and all
-/// the ones rotated away), and any <c>api_key</c> query parameter in any spelling SmartLead could decode, which
+/// the ones rotated away, compared without regard to case so percent-escapes in either case are caught), and any <c>api_key</c> query parameter in any spelling SmartLead could decode, which
 /// catches the keys clients send. YARP and ASP.NET print full URLs, so this runs on everything.
 /// </summary>
 internal sealed partial class SecretRedactor
@@ -18,10 +18,12 @@ internal sealed partial class SecretRedactor
     [GeneratedRegex(@"(?<name>[^?&=\s""'<>#;,]+)=(?<value>[^&\s""'<>#]*)", RegexOptions.CultureInvariant)]
     private static partial Regex QueryParameter();
 
-    private ImmutableArray<string> _knownSecrets = [];
+    // Every form a registered key can take in output (as is, percent-encoded), prepared once at registration:
+    // these are checked against every log string and every response body, so nothing is encoded per call.
+    private Forms _forms = Forms.Empty;
 
-    /// <summary>Every secret value registered so far (kept after rotation: old keys stay secret).</summary>
-    public ImmutableArray<string> KnownSecrets => _knownSecrets;
+    /// <summary>The registered keys in every form, as UTF-8 bytes, for scanning response bodies.</summary>
+    public IReadOnlyList<byte[]> Utf8Forms => Volatile.Read(ref _forms).Utf8;
 
     /// <summary>Adds a value that must never appear in output. Values shorter than 4 characters are too common to scrub.</summary>
     public void Register(string secret)
@@ -31,7 +33,18 @@ internal sealed partial class SecretRedactor
             return;
         }
 
-        ImmutableInterlocked.Update(ref _knownSecrets, static (list, s) => list.Contains(s) ? list : list.Add(s), secret);
+        ImmutableInterlocked.Update(ref _forms, static (forms, s) => forms.With(s), secret);
+    }
+
+    /// <summary>The forms <paramref name="secret"/> can take in output: as is and percent-encoded.</summary>
+    public static IEnumerable<string> FormsOf(string secret)
+    {
+        yield return secret;
+        var encoded = Uri.EscapeDataString(secret);
+        if (encoded != secret)
+        {
+            yield return encoded;
+        }
     }
 
     /// <summary>True when <paramref name="text"/> holds something <see cref="Redact"/> would change.</summary>
@@ -53,9 +66,9 @@ internal sealed partial class SecretRedactor
             }
         }
 
-        foreach (var secret in _knownSecrets)
+        foreach (var form in Volatile.Read(ref _forms).Text)
         {
-            if (text.Contains(secret, StringComparison.Ordinal) || ContainsEncoded(text, secret))
+            if (text.Contains(form, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -75,14 +88,9 @@ internal sealed partial class SecretRedactor
         var result = MayHoldKeyParameter(text)
             ? QueryParameter().Replace(text, m => IsKeyParameter(m) ? m.Groups["name"].Value + "=" + Mask : m.Value)
             : text;
-        foreach (var secret in _knownSecrets)
+        foreach (var form in Volatile.Read(ref _forms).Text)
         {
-            result = result.Replace(secret, Mask, StringComparison.Ordinal);
-            var encoded = Uri.EscapeDataString(secret);
-            if (!ReferenceEquals(encoded, secret) && encoded != secret)
-            {
-                result = result.Replace(encoded, Mask, StringComparison.OrdinalIgnoreCase);
-            }
+            result = result.Replace(form, Mask, StringComparison.OrdinalIgnoreCase);
         }
 
         return result;
@@ -96,9 +104,21 @@ internal sealed partial class SecretRedactor
     private static bool IsKeyParameter(Match match) =>
         match.Groups["value"].Length > 0 && Credentials.ApiKeyQuery.IsApiKeySegment(match.Groups["name"].Value + "=");
 
-    private static bool ContainsEncoded(string text, string secret)
+    /// <summary>One immutable set of forms, swapped whole on registration.</summary>
+    private sealed class Forms(ImmutableArray<string> text, byte[][] utf8)
     {
-        var encoded = Uri.EscapeDataString(secret);
-        return encoded != secret && text.Contains(encoded, StringComparison.OrdinalIgnoreCase);
+        public static readonly Forms Empty = new([], []);
+
+        public ImmutableArray<string> Text { get; } = text;
+
+        public byte[][] Utf8 { get; } = utf8;
+
+        public Forms With(string secret)
+        {
+            var added = FormsOf(secret).Where(f => !Text.Contains(f, StringComparer.OrdinalIgnoreCase)).ToArray();
+            return added.Length == 0
+                ? this
+                : new Forms(Text.AddRange(added), [.. Utf8, .. added.Select(System.Text.Encoding.UTF8.GetBytes)]);
+        }
     }
 }
