@@ -20,14 +20,6 @@ internal static class UpstreamSignals
     /// <summary>Bodies larger than this are not read for <c>retry_after</c>: a 429 body is a few hundred bytes.</summary>
     private const long MaxBodyToRead = 64 * 1024;
 
-    /// <summary>
-    /// Below this an <c>X-RateLimit-Reset</c> cannot be a Unix time of this century, so it is taken as seconds
-    /// from now, as some APIs send it.
-    /// </summary>
-    private const long SmallestUnixTime = 1_000_000_000;
-
-    private const double LargestUnixTime = 32_503_680_000; // year 3000
-
     private static readonly TimeSpan ClockSkewTolerance = TimeSpan.FromSeconds(2);
 
     public static async Task<UpstreamPause?> ReadPauseAsync(
@@ -36,11 +28,11 @@ internal static class UpstreamSignals
         // Reset times are on SmartLead's clock. Its Date header has whole-second precision, so it is used only when
         // the clocks clearly disagree; otherwise our own, finer clock wastes less of the budget waiting.
         var serverNow = response.Headers.Date is { } date && (date - utcNow).Duration() > ClockSkewTolerance ? date : utcNow;
-        var reset = ReadReset(response, serverNow);
+        var reset = Resilience.RetryAfter.RateLimitReset(response, serverNow);
 
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
-            var retryAfter = ReadRetryAfter(response, serverNow);
+            var retryAfter = Resilience.RetryAfter.Header(response, serverNow);
             if (retryAfter is not null || reset is not null)
             {
                 var delay = Max(retryAfter, reset)!.Value;
@@ -62,37 +54,6 @@ internal static class UpstreamSignals
         }
 
         return null;
-    }
-
-    private static TimeSpan? ReadRetryAfter(HttpResponseMessage response, DateTimeOffset serverNow) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - serverNow,
-            _ => null,
-        };
-
-    private static TimeSpan? ReadReset(HttpResponseMessage response, DateTimeOffset serverNow)
-    {
-        if (!response.Headers.TryGetValues(ResetHeader, out var values)
-            || !double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            || value < 0 || double.IsNaN(value) || double.IsInfinity(value))
-        {
-            return null;
-        }
-
-        if (value < SmallestUnixTime)
-        {
-            return TimeSpan.FromSeconds(value);
-        }
-
-        // Some APIs send epoch milliseconds; anything still beyond a sane date is not a reset time at all.
-        if (value >= SmallestUnixTime * 1000)
-        {
-            value /= 1000;
-        }
-
-        return value > LargestUnixTime ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(value * 1000)) - serverNow;
     }
 
     private static async Task<TimeSpan?> ReadBodyRetryAfterAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
             {
                 context.Response.OnStarting(() =>
                 {
-                    context.Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
+                    context.Response.Headers.RetryAfter = Resilience.RetryAfter.ToHeaderSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
                     return Task.CompletedTask;
                 });
             }
@@ -54,10 +54,6 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
                 "SmartLead could not be reached.");
         }
     }
-
-    /// <summary>Whole seconds, rounded up, never 0: a client told "0" would come straight back.</summary>
-    internal static string RetryAfterSeconds(TimeSpan wait) =>
-        Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private static bool IsTimeout(Exception? exception)
     {

@@ -86,10 +86,11 @@ public sealed class RetryAfterTests
     }
 
     [Theory]
-    [InlineData(0, 0)]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
     [InlineData(1000, 1)]
     [InlineData(1001, 2)]
-    public void ToHeaderSeconds_RoundsUp(int milliseconds, long expected) =>
+    public void ToHeaderSeconds_RoundsUpAndNeverSaysZero(int milliseconds, long expected) =>
         Assert.Equal(expected, RetryAfter.ToHeaderSeconds(TimeSpan.FromMilliseconds(milliseconds)));
 
     private static HttpResponseMessage Response(HttpStatusCode status, params (string Name, string Value)[] headers)
