@@ -5,8 +5,9 @@ using Serilog.Parsing;
 namespace SmartLead.Gateway.Logging;
 
 /// <summary>
-/// Stands in front of every sink the gateway writes to and takes SmartLead keys out of each event: its message
-/// template, every property (however deeply nested) and its exception text. YARP logs the upstream URL with the
+/// Stands in front of every sink the gateway writes to and takes SmartLead keys out of each event, and masks every
+/// email address (a lead's email can sit in a query or a path): its message template, every property (however
+/// deeply nested) and its exception text. YARP logs the upstream URL with the
 /// injected key and ASP.NET logs the inbound query; turning those categories down is not enough, because ops turn
 /// levels up when debugging. The fast path, taken by almost every event, only looks and passes the event on.
 /// </summary>
@@ -23,7 +24,7 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
 
     private bool NeedsRedaction(LogEvent logEvent)
     {
-        if (redactor.ContainsSecret(logEvent.MessageTemplate.Text))
+        if (Dirty(logEvent.MessageTemplate.Text))
         {
             return true;
         }
@@ -36,16 +37,16 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
             }
         }
 
-        return logEvent.Exception is not null && redactor.ContainsSecret(logEvent.Exception.ToString());
+        return logEvent.Exception is not null && Dirty(logEvent.Exception.ToString());
     }
 
     private bool Contains(LogEventPropertyValue value) => value switch
     {
-        ScalarValue { Value: string text } => redactor.ContainsSecret(text),
-        ScalarValue { Value: Uri uri } => redactor.ContainsSecret(uri.OriginalString),
+        ScalarValue { Value: string text } => Dirty(text),
+        ScalarValue { Value: Uri uri } => Dirty(uri.OriginalString),
         ScalarValue { Value: null } => false,
         ScalarValue scalar when scalar.Value is not (bool or int or long or double or decimal or DateTime or DateTimeOffset or TimeSpan or Guid)
-            => redactor.ContainsSecret(scalar.Value.ToString()),
+            => Dirty(scalar.Value.ToString()),
         SequenceValue sequence => sequence.Elements.Any(Contains),
         StructureValue structure => structure.Properties.Any(p => Contains(p.Value)),
         DictionaryValue dictionary => dictionary.Elements.Any(pair => Contains(pair.Key) || Contains(pair.Value)),
@@ -54,21 +55,21 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
 
     private LogEvent Redact(LogEvent logEvent)
     {
-        var template = redactor.ContainsSecret(logEvent.MessageTemplate.Text)
-            ? TemplateParser.Parse(redactor.Redact(logEvent.MessageTemplate.Text))
+        var template = Dirty(logEvent.MessageTemplate.Text)
+            ? TemplateParser.Parse(Clean(logEvent.MessageTemplate.Text))
             : logEvent.MessageTemplate;
         var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, Redact(p.Value)));
-        var exception = logEvent.Exception is { } ex && redactor.ContainsSecret(ex.ToString())
-            ? new RedactedException(ex.GetType().FullName ?? ex.GetType().Name, redactor.Redact(ex.Message), redactor.Redact(ex.ToString()))
+        var exception = logEvent.Exception is { } ex && Dirty(ex.ToString())
+            ? new RedactedException(ex.GetType().FullName ?? ex.GetType().Name, Clean(ex.Message), Clean(ex.ToString()))
             : logEvent.Exception;
         return new LogEvent(logEvent.Timestamp, logEvent.Level, exception, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default);
     }
 
     private LogEventPropertyValue Redact(LogEventPropertyValue value) => value switch
     {
-        ScalarValue { Value: string text } => new ScalarValue(redactor.Redact(text)),
-        ScalarValue { Value: Uri uri } when redactor.ContainsSecret(uri.OriginalString) => new ScalarValue(redactor.Redact(uri.OriginalString)),
-        ScalarValue { Value: not null } scalar when Contains(scalar) => new ScalarValue(redactor.Redact(scalar.Value.ToString()!)),
+        ScalarValue { Value: string text } => new ScalarValue(Clean(text)),
+        ScalarValue { Value: Uri uri } when Dirty(uri.OriginalString) => new ScalarValue(Clean(uri.OriginalString)),
+        ScalarValue { Value: not null } scalar when Contains(scalar) => new ScalarValue(Clean(scalar.Value.ToString()!)),
         SequenceValue sequence => new SequenceValue(sequence.Elements.Select(Redact)),
         StructureValue structure => new StructureValue(structure.Properties.Select(p => new LogEventProperty(p.Name, Redact(p.Value))), structure.TypeTag),
         DictionaryValue dictionary => new DictionaryValue(dictionary.Elements.Select(pair =>
@@ -83,4 +84,9 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
 
         public override string ToString() => text;
     }
+
+    /// <summary>A key, or an email address: log lines carry neither in clear (emails as <c>a***@example.com</c>).</summary>
+    private bool Dirty(string? text) => redactor.ContainsSecret(text) || SensitiveJson.ContainsEmail(text);
+
+    private string Clean(string text) => SensitiveJson.MaskEmails(redactor.Redact(text));
 }

@@ -15,10 +15,15 @@ internal static partial class SensitiveJson
     public static readonly IReadOnlyList<string> BuiltInSecretFields =
         ["password", "token", "access_token", "refresh_token", "api_key", "smtp_password", "imap_password"];
 
-    // Deliberately loose: anything shaped like local@domain.tld is masked, valid or not.
-    [GeneratedRegex(@"[^\s@""'<>,;:()\[\]{}\\/]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+    // Deliberately loose: anything shaped like local@domain.tld is masked, valid or not. The local part stops at
+    // "=", "?" and "&" so an address in a query string (email=alice@...) is masked from its first character.
+    [GeneratedRegex(@"[^\s@""'<>,;:()\[\]{}\\/=?&]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
         RegexOptions.CultureInvariant)]
     private static partial Regex EmailAddress();
+
+    /// <summary>True when the text holds something shaped like an email address.</summary>
+    public static bool ContainsEmail(string? text) =>
+        text is not null && text.Contains('@', StringComparison.Ordinal) && EmailAddress().IsMatch(text);
 
     /// <summary><c>alice@example.com</c> → <c>a***@example.com</c>, for every address in the text.</summary>
     public static string MaskEmails(string text) =>

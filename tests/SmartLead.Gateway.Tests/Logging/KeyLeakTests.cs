@@ -113,6 +113,24 @@ public sealed class KeyLeakTests : IDisposable
         AssertNoKeyInEvents(gateway.Logs);
     }
 
+    [Fact]
+    public async Task LeadEmailInQueryOrPath_IsMaskedInEveryLogEventAtVerbose()
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+
+        await client.GetAsync(new Uri("/api/v1/leads/?email=alice.smith@example.com", UriKind.Relative));
+        await client.GetAsync(new Uri("/api/v1/leads/bob.jones@example.org/campaigns", UriKind.Relative));
+        await gateway.Logs.WaitForEventIdAsync(2001, count: 2);
+
+        var all = string.Join("\n", gateway.Logs.RenderedEvents());
+        Assert.Contains("a***@example.com", all, StringComparison.Ordinal);
+        Assert.Contains("b***@example.org", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice.smith@", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("bob.jones@", all, StringComparison.Ordinal);
+    }
+
     private static void AssertNoKeyInEvents(CapturingSink logs)
     {
         foreach (var rendered in logs.RenderedEvents())
