@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Polly.Timeout;
 using SmartLead.Gateway.Tests.Infrastructure;
@@ -249,14 +250,42 @@ public sealed class RetryHandlerTests : IDisposable
     [Fact]
     public async Task Get_AttemptTimeoutThenQuickAnswer_ReturnsTheAnswer()
     {
-        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:00.200" });
-        _upstream.GivenSequence("GET", Campaigns, Status(200).WithDelay(TimeSpan.FromSeconds(3)), Response.Create().WithStatusCode(200).WithBody("fast"));
-        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, Url(Campaigns));
+        // Fake time: the first attempt is cut only when the test moves the clock past the timeout, and the clock stands
+        // still while the second attempt is in flight, so a slow machine cannot time that one out too (a 200 ms
+        // real-time timeout did, on a busy 2-core CI run).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:01:00" }, time);
+        await using var upstream = await ScriptedUpstream.StartAsync(async (n, context) =>
+        {
+            if (n == 1)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
 
-        using var response = await host.CreateInvoker().SendAsync(request, CancellationToken.None);
+            await context.Response.WriteAsync("fast");
+        });
+        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, upstream.Url + Campaigns + "?api_key=test-key");
+
+        var sending = host.CreateInvoker().SendAsync(request, CancellationToken.None);
+        for (var i = 0; i < 2000 && upstream.RequestCount < 1; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromMilliseconds(1));
+        for (var i = 0; i < 2000 && upstream.RequestCount < 2; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10)); // the backoff before the retry, a step at a time
+            await Task.Delay(5);
+        }
+
+        using var response = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("fast", await response.Content.ReadAsStringAsync());
+        Assert.Equal(2, upstream.RequestCount);
         Assert.Equal(2, log.Attempts);
+        Assert.Equal(["timeout"], log.RetryReasons);
     }
 
     [Fact]
