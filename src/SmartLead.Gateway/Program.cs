@@ -8,11 +8,13 @@ using SmartLead.Gateway.Health;
 using SmartLead.Gateway.LeadValidation;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
+using SmartLead.Gateway.Telemetry;
 
 var builder = WebApplication.CreateBuilder(GatewayConfigurationExtensions.HostArguments(args));
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddGatewayMetrics();
 builder.AddDevelopmentSandbox();
 builder.Services
     .AddGatewayCredentials()
