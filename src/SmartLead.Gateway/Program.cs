@@ -8,13 +8,14 @@ using SmartLead.Gateway.Health;
 using SmartLead.Gateway.LeadValidation;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
+using SmartLead.Gateway.StatusPage;
 using SmartLead.Gateway.Telemetry;
 
 var builder = WebApplication.CreateBuilder(GatewayConfigurationExtensions.HostArguments(args));
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddGatewayMetrics();
+builder.Services.AddGatewayTelemetry();
 builder.AddDevelopmentSandbox();
 builder.Services
     .AddGatewayCredentials()
@@ -33,6 +34,7 @@ if (await app.CheckSettingsAsync() is { } exitCode)
 // where lead imports are checked before anything can spend budget.
 app.UseGatewayRequestLogging();
 app.MapGatewayHealth();
+app.MapGatewayStatus();
 app.MapGatewayProxy(proxy => proxy.UseLeadPayloadValidation());
 
 return await app.RunGatewayAsync();

@@ -22,7 +22,7 @@ namespace SmartLead.Gateway.Budget;
 /// the latest of those X.
 /// </para>
 /// </remarks>
-internal sealed class PermitLimits
+internal sealed partial class PermitLimits
 {
     /// <summary>Finish times of released permits, ascending (time only moves forward).</summary>
     private readonly List<long> _finished = [];

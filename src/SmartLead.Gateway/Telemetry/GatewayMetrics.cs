@@ -12,6 +12,24 @@ internal sealed class GatewayMetrics
 {
     public const string MeterName = "SmartLead.Gateway";
 
+    public const string UpstreamAttemptsInstrument = "smartlead_gateway.upstream.attempts";
+    public const string RetriesInstrument = "smartlead_gateway.retries";
+    public const string QueueWaitInstrument = "smartlead_gateway.ratelimit.wait";
+    public const string RateLimitRejectionsInstrument = "smartlead_gateway.ratelimit.rejections";
+    public const string CooldownsInstrument = "smartlead_gateway.upstream.cooldowns";
+    public const string LeadRejectionsInstrument = "smartlead_gateway.lead.rejections";
+    public const string KeyRotationsInstrument = "smartlead_gateway.key.rotations";
+
+    /// <summary>The breaker's state as a number: 0 closed, 1 half-open, 2 open, 3 isolated (held open by hand).</summary>
+    public const string CircuitStateInstrument = "smartlead_gateway.circuit_state";
+
+    /// <summary>
+    /// Waits run from nothing to <c>RateLimit:MaxQueueWait</c> (20 s by default) and pauses up to a minute: buckets in
+    /// seconds over that range, where the SDK's default buckets (0 to 10,000, made for milliseconds) would put every
+    /// wait in the first two.
+    /// </summary>
+    internal static readonly double[] WaitBuckets = [0, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60];
+
     private readonly Counter<long> _upstreamAttempts;
     private readonly Counter<long> _retries;
     private readonly Histogram<double> _queueWait;
@@ -24,13 +42,14 @@ internal sealed class GatewayMetrics
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _upstreamAttempts = _meter.CreateCounter<long>("smartlead_gateway.upstream.attempts", "{attempt}", "Attempts sent to SmartLead, by answer status (or 'timeout', 'error').");
-        _retries = _meter.CreateCounter<long>("smartlead_gateway.retries", "{retry}", "Retries made, by reason (a status code, 'timeout', 'connect', ...).");
-        _queueWait = _meter.CreateHistogram<double>("smartlead_gateway.ratelimit.wait", "s", "Time an attempt waited for a permit of the budget.");
-        _rateLimitRejections = _meter.CreateCounter<long>("smartlead_gateway.ratelimit.rejections", "{request}", "Requests the budget refused, by reason ('queue_full', 'wait_too_long', ...).");
-        _cooldowns = _meter.CreateCounter<long>("smartlead_gateway.upstream.cooldowns", "{cooldown}", "Pauses of all sending that SmartLead asked for (429, Remaining: 0).");
-        _leadRejections = _meter.CreateCounter<long>("smartlead_gateway.lead.rejections", "{request}", "Lead imports refused before they reached SmartLead, by reason.");
-        _keyRotations = _meter.CreateCounter<long>("smartlead_gateway.key.rotations", "{rotation}", "Times a new SmartLead key was loaded in place of another.");
+        _upstreamAttempts = _meter.CreateCounter<long>(UpstreamAttemptsInstrument, "{attempt}", "Attempts sent to SmartLead, by answer status (or 'timeout', 'error').");
+        _retries = _meter.CreateCounter<long>(RetriesInstrument, "{retry}", "Retries made, by reason (a status code, 'timeout', 'connect', ...).");
+        _queueWait = _meter.CreateHistogram<double>(QueueWaitInstrument, "s", "Time an attempt waited for a permit of the budget.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WaitBuckets });
+        _rateLimitRejections = _meter.CreateCounter<long>(RateLimitRejectionsInstrument, "{request}", "Requests the budget refused, by reason ('queue_full', 'wait_too_long', ...).");
+        _cooldowns = _meter.CreateCounter<long>(CooldownsInstrument, "{cooldown}", "Pauses of all sending that SmartLead asked for (429, Remaining: 0).");
+        _leadRejections = _meter.CreateCounter<long>(LeadRejectionsInstrument, "{request}", "Lead imports refused before they reached SmartLead, by reason.");
+        _keyRotations = _meter.CreateCounter<long>(KeyRotationsInstrument, "{rotation}", "Times a new SmartLead key was loaded in place of another.");
     }
 
     /// <summary>The meter, for observable instruments a feature registers over its own state (queue length, circuit state).</summary>
@@ -52,6 +71,17 @@ internal sealed class GatewayMetrics
     public void LeadRejection(string reason) => _leadRejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void KeyRotation() => _keyRotations.Add(1);
+
+    /// <summary>Adds 0 to the counters without labels, so they are exported before their first event.</summary>
+    public void ShowUnlabeledCounters()
+    {
+        _cooldowns.Add(0);
+        _keyRotations.Add(0);
+    }
+
+    /// <summary>Registers the circuit-state gauge over <paramref name="read"/> (see <see cref="CircuitStateInstrument"/>).</summary>
+    public void ObserveCircuitState(Func<int> read) =>
+        _meter.CreateObservableGauge(CircuitStateInstrument, read, "{state}", "Circuit breaker in front of SmartLead: 0 closed, 1 half-open, 2 open, 3 isolated.");
 
     /// <summary>
     /// A status code as a label value without allocating: the common ones are interned, anything else is grouped by
