@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using SmartLead.Gateway.Budget;
 
 namespace SmartLead.Gateway.Telemetry;
 
@@ -22,6 +23,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>The breaker's state as a number: 0 closed, 1 half-open, 2 open, 3 isolated (held open by hand).</summary>
     public const string CircuitStateInstrument = "smartlead_gateway.circuit_state";
+
+    /// <summary>Each limit's size (<c>limit</c> label as on <c>permits_available</c>), so dashboards can show use as a share.</summary>
+    public const string PermitLimitInstrument = "smartlead_gateway.ratelimit.permit_limit";
+
+    /// <summary><c>RateLimit:QueueLimit</c>, so an alert can tell a full waiting room from a busy one.</summary>
+    public const string QueueLimitInstrument = "smartlead_gateway.ratelimit.queue_limit";
 
     /// <summary>
     /// Waits run from nothing to <c>RateLimit:MaxQueueWait</c> (20 s by default) and pauses up to a minute: buckets in
@@ -72,11 +79,25 @@ internal sealed class GatewayMetrics
 
     public void KeyRotation() => _keyRotations.Add(1);
 
-    /// <summary>Adds 0 to the counters without labels, so they are exported before their first event.</summary>
-    public void ShowUnlabeledCounters()
+    /// <summary>Registers the gauges of the budget's limits over <paramref name="read"/> (the budget's status, read once per collection).</summary>
+    public void ObserveBudgetLimits(Func<BudgetStatus> read)
+    {
+        _meter.CreateObservableGauge(PermitLimitInstrument, () => read().Limits.Select(limit =>
+            new Measurement<int>(limit.PermitLimit, new KeyValuePair<string, object?>("limit", limit.Name))), "{permit}", "Permits each limit allows (the bucket's size, each window's limit).");
+        _meter.CreateObservableGauge(QueueLimitInstrument, () => read().QueueLimit, "{request}", "Most requests that may wait for a permit.");
+    }
+
+    /// <summary>
+    /// Adds 0 to the series the alerts watch (and the counters without labels), so each is exported from the start:
+    /// Prometheus' <c>increase()</c> cannot see the first event of a series that appears with it.
+    /// </summary>
+    public void ShowAlertedSeries()
     {
         _cooldowns.Add(0);
         _keyRotations.Add(0);
+        _upstreamAttempts.Add(0, new KeyValuePair<string, object?>("status", "401"));
+        _upstreamAttempts.Add(0, new KeyValuePair<string, object?>("status", "429"));
+        _rateLimitRejections.Add(0, new KeyValuePair<string, object?>("reason", "queue_full"));
     }
 
     /// <summary>Registers the circuit-state gauge over <paramref name="read"/> (see <see cref="CircuitStateInstrument"/>).</summary>

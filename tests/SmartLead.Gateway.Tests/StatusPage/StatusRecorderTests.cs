@@ -95,7 +95,7 @@ public sealed class StatusRecorderTests : IDisposable
         var metrics = NewMetrics();
         using var recorder = new StatusRecorder(metrics, _time);
 
-        metrics.ShowUnlabeledCounters();
+        metrics.ShowAlertedSeries();
 
         var snapshot = recorder.Snapshot();
         Assert.Equal(0, snapshot.KeyRotations);
