@@ -107,7 +107,6 @@ public sealed class ForwardingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/")]
     [InlineData("/v1/campaigns")]
     [InlineData("/apix/v1")]
     [InlineData("/metrics-nope")]
