@@ -48,6 +48,7 @@ internal static class TelemetryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddTransient<IStartupFilter, AdminListenerStartupFilter>();
 
+        services.AddSingleton(new OtlpExport(exportOtlp));
         services.TryAddSingleton<StatusRecorder>();
         services.TryAddSingleton<GatewayStatus>();
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.StatusPage;
@@ -9,10 +10,17 @@ namespace SmartLead.Gateway.Telemetry;
 /// circuit-state gauge over the shared breaker and the limit gauges over the budget, when the host has them. The
 /// series the alerts watch are shown at 0 from the start.
 /// </summary>
-internal sealed class TelemetryStartup(IServiceProvider services, GatewayMetrics metrics) : IHostedService
+internal sealed partial class TelemetryStartup(
+    IServiceProvider services,
+    GatewayMetrics metrics,
+    IOptions<AdminEndpointOptions> admin,
+    OtlpExport otlp,
+    ILogger<TelemetryStartup> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        var adminUrls = admin.Value.Urls;
+        Log.Monitoring(logger, adminUrls.Count == 0 ? "on the main port" : $"only on {string.Join(", ", adminUrls)}", otlp.Enabled ? "on" : "off");
         _ = services.GetRequiredService<GatewayStatus>();
         metrics.ShowAlertedSeries();
         if (services.GetService<UpstreamResiliencePipeline>() is { } resilience)
@@ -29,4 +37,14 @@ internal sealed class TelemetryStartup(IServiceProvider services, GatewayMetrics
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 8001, Level = LogLevel.Information,
+            Message = "Monitoring endpoints /metrics, /status and /status.json are served {Where}; OTLP export {Otlp}")]
+        public static partial void Monitoring(ILogger logger, string where, string otlp);
+    }
 }
+
+/// <summary>Whether traces and metrics also go to an OTLP collector (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> set at start).</summary>
+internal sealed record OtlpExport(bool Enabled);
