@@ -41,7 +41,7 @@ internal sealed partial class TelemetryStartup(
     private static partial class Log
     {
         [LoggerMessage(EventId = 8001, Level = LogLevel.Information,
-            Message = "Monitoring endpoints /metrics, /status and /status.json are served {Where}; OTLP export {Otlp}")]
+            Message = "Monitoring endpoints /metrics, /status and /status.json are served {Where:l}; OTLP export {Otlp:l}")]
         public static partial void Monitoring(ILogger logger, string where, string otlp);
     }
 }

@@ -56,8 +56,12 @@ public sealed class StatusPageBrowserTests : IDisposable
             ExecutablePath = chromium,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+
+            // Two busy cores can take a while to start a browser; the defaults (30 s) leave no margin.
+            Timeout = 120_000,
         });
         await using var page = await browser.NewPageAsync();
+        page.DefaultTimeout = 60_000;
         await page.SetViewportAsync(new ViewPortOptions { Width = 1600, Height = 1000 });
         var problems = new List<string>();
         page.Console += (_, e) =>
