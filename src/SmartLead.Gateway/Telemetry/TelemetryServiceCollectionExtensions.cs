@@ -34,7 +34,7 @@ internal static class TelemetryServiceCollectionExtensions
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services) =>
         services.AddGatewayTelemetry(!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable)));
 
-    internal static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, bool exportOtlp)
+    private static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, bool exportOtlp)
     {
         services.AddGatewayMetrics();
         services.TryAddSingleton(TimeProvider.System);
