@@ -52,6 +52,13 @@ internal sealed class RetryClassifier
     };
 
     /// <summary>
+    /// An outcome SmartLead did not give: the gateway refused the attempt (budget) or the client gave up. Neither says
+    /// anything about SmartLead's health, so the breaker records neither.
+    /// </summary>
+    public static bool IsNotSmartLeads(Outcome<HttpResponseMessage> outcome) =>
+        outcome.Exception is Errors.GatewayRejectedException or OperationCanceledException;
+
+    /// <summary>
     /// The reason to retry (as <see cref="Describe"/> names it), or null when the outcome goes to the client as it is.
     /// </summary>
     public string? RetryReason(HttpRequestMessage request, Outcome<HttpResponseMessage> outcome, DateTimeOffset now)

@@ -23,6 +23,15 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
     /// <summary>Requests that have arrived so far.</summary>
     public int RequestCount => Volatile.Read(ref _count);
 
+    /// <summary>Waits (real time, bounded) until <paramref name="count"/> requests have arrived.</summary>
+    public async Task WaitForRequestsAsync(int count)
+    {
+        for (var i = 0; i < 2000 && RequestCount < count; i++)
+        {
+            await Task.Delay(5);
+        }
+    }
+
     public static async Task<ScriptedUpstream> StartAsync(Func<int, HttpContext, Task> script)
     {
         var upstream = new ScriptedUpstream(script);

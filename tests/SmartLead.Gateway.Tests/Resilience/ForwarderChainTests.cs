@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
@@ -130,14 +132,16 @@ public sealed class ForwarderChainTests : IAsyncLifetime
             ["Retry:BaseDelay"] = "00:00:00.005",
             ["Retry:MaxDelay"] = "00:00:00.020",
             ["CircuitBreaker:Enabled"] = "false",
+            ["RateLimit:Enabled"] = "false",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddHttpForwarder();
         builder.Services.AddGatewayResilience();
+        builder.Services.AddUpstreamBudget();
         _proxy = builder.Build();
 
-        var invoker = new HttpMessageInvoker(_proxy.Services.GetRequiredService<ResilienceHandlers>().Wrap(
-            new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false }));
+        var invoker = new HttpMessageInvoker(UpstreamChain.Create(
+            _proxy.Services, new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false }));
         var destination = _upstream.Urls[0];
 
         // A stand-in for the core's forwarder-error mapper: reports what YARP saw, and the status a rejection names.
