@@ -10,12 +10,14 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
 
+using SmartLead.Gateway.Tests.Infrastructure;
+
 namespace SmartLead.Gateway.Tests.Budget;
 
 /// <summary>The handler in a real chain against a real loopback upstream; timings are real, so asserts are tolerant.</summary>
 public sealed class BudgetHandlerTests : IAsyncLifetime
 {
-    private readonly WireMockServer _upstream = LoopbackUpstreams.StartWireMock();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
 
     public BudgetHandlerTests()
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 

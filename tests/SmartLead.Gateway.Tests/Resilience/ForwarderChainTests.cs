@@ -13,7 +13,7 @@ using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
 using Yarp.ReverseProxy.Forwarder;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 

@@ -6,7 +6,7 @@ using Serilog.Events;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
@@ -32,6 +32,7 @@ public sealed class GatewayResilienceTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("[]", await response.Content.ReadAsStringAsync());
+        Assert.Equal("3", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
         var logEvent = Assert.Single(await gateway.Logs.WaitForEventIdAsync(2001));
         Assert.Equal(3, Scalar(logEvent, "Attempts"));
         Assert.Equal("503,503", Scalar(logEvent, "RetryReasons"));
@@ -76,6 +77,7 @@ public sealed class GatewayResilienceTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("UPSTREAM_UNAVAILABLE", await ErrorCode(response));
+        Assert.Equal("3", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
         var logEvent = Assert.Single(await gateway.Logs.WaitForEventIdAsync(2001));
         Assert.Equal(3, Scalar(logEvent, "Attempts"));
         Assert.Equal("connect,connect", Scalar(logEvent, "RetryReasons"));

@@ -7,7 +7,7 @@ using Polly.Timeout;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
