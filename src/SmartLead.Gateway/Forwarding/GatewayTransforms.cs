@@ -57,6 +57,12 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         context.ProxyRequest.Headers.Remove(HeaderNames.AcceptEncoding);
         context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.AcceptEncoding, "identity");
 
+        // The body the lead check read goes to the chain as it is: read once, for the check and every attempt.
+        if (context.HttpContext.Features.Get<BufferedRequestBody>() is { } body)
+        {
+            context.ProxyRequest.Options.Set(BufferedRequestBody.OptionKey, body);
+        }
+
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
             context.ProxyRequest.Options.Set(RequestLogFeature.OptionKey, log);

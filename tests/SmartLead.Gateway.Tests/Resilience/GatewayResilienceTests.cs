@@ -120,6 +120,24 @@ public sealed class GatewayResilienceTests : IDisposable
         Assert.Equal(0, _upstream.RequestCount());
     }
 
+    [Fact]
+    public async Task Gateway_LeadImportRetried_ReplaysTheBufferTheLeadCheckRead()
+    {
+        // The retry buffer's limit is far below the import: had the chain read the body again, it would answer 413.
+        _upstream.GivenSequence("POST", "/api/v1/campaigns/7/leads", Status(503), Status(200));
+        await using var gateway = Gateway(_upstream.Url!, new() { ["Retry:MaxBufferedBodyBytes"] = "16" });
+        using var client = gateway.CreateClient();
+        var bytes = System.Text.Encoding.UTF8.GetBytes("{\"lead_list\":[{\"email\":\"a@example.com\"},{\"email\":\"b@example.com\"}]}");
+
+        using var response = await client.PostAsync(new Uri("/api/v1/campaigns/7/leads", UriKind.Relative), new SingleUseContent(bytes));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
+        var received = _upstream.LogEntries.Select(e => e.RequestMessage!.BodyAsBytes).ToList();
+        Assert.Equal(2, received.Count);
+        Assert.All(received, body => Assert.Equal(bytes, body));
+    }
+
     private static ResilientGateway Gateway(string upstreamUrl, Dictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>
