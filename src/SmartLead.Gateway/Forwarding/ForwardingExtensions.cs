@@ -15,6 +15,7 @@ internal static class ForwardingExtensions
     {
         services.AddSingleton<IValidateOptions<SmartLeadOptions>, SmartLeadOptionsValidator>();
         services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
+        services.AddSingleton<IStartupSettingsCheck, KeyLoadedCheck>();
         services.AddReverseProxy();
         services.AddSingleton<IProxyConfigProvider, SmartLeadProxyConfigProvider>();
         services.AddSingleton<ITransformProvider, GatewayTransforms>();

@@ -25,12 +25,8 @@ internal static class ResilienceServiceCollectionExtensions
         services.AddLiveOptions<CircuitBreakerOptions>(CircuitBreakerOptions.SectionName);
         services.AddSingleton<IValidateOptions<CircuitBreakerOptions>, CircuitBreakerOptionsValidator>();
 
-        // The attempt timeout is SmartLead:Timeout, which forwarding registers; standing alone (tests, tools),
-        // resilience registers it itself.
-        if (!services.Any(d => d.ServiceType == typeof(LiveOptions<SmartLeadOptions>)))
-        {
-            services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
-        }
+        // The attempt timeout is SmartLead:Timeout, which forwarding registers too (registering twice is harmless).
+        services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddGatewayMetrics();

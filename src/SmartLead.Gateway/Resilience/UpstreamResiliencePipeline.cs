@@ -14,9 +14,8 @@ namespace SmartLead.Gateway.Resilience;
 /// The one Polly pipeline every forwarder client shares: retry (outermost) around the circuit breaker, with the
 /// attempt timeout beside it for <see cref="AttemptTimeoutHandler"/>, which runs inside the budget.
 /// A singleton, because YARP may rebuild its clients and the breaker must remember SmartLead's health across them.
-/// Follows hot reloads: retry and timeout are stateless and rebuilt on any reload; the breaker (and the state it
-/// holds) is rebuilt only when its own settings actually change, since every reload of any file raises
-/// <see cref="LiveOptions{T}.Changed"/>.
+/// Follows hot reloads: retry and timeout are stateless and rebuilt when their settings change; the breaker (and the
+/// state it holds) is rebuilt only when its own settings change.
 /// </summary>
 internal sealed partial class UpstreamResiliencePipeline : IDisposable
 {

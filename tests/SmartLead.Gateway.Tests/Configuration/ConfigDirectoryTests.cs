@@ -56,6 +56,35 @@ public sealed class ConfigDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Change_BrokenFileMendedWithSameLengthAndTime_IsReadAgain()
+    {
+        // The poll compares length and write time; a file that failed to read must not be remembered as read.
+        var file = Path.Combine(_directory, "a.json");
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"1\"}}");
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder().Add(new ConfigDirectoryConfigurationSource(_directory)).Build();
+        var provider = Assert.Single(configuration.Providers.OfType<ConfigDirectoryConfigurationProvider>());
+        var stamp = DateTime.UtcNow.AddMinutes(-5);
+
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"2\"}x");
+        File.SetLastWriteTimeUtc(file, stamp);
+        for (var i = 0; i < 100 && provider.LastError is null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(provider.LastError);
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"2\"}}");
+        File.SetLastWriteTimeUtc(file, stamp);
+        for (var i = 0; i < 100 && configuration["X:Y"] != "2"; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("2", configuration["X:Y"]);
+        Assert.Null(provider.LastError);
+    }
+
+    [Fact]
     public void Load_MissingDirectory_IsEmptyNotAnError()
     {
         var configuration = new ConfigurationBuilder()
