@@ -50,6 +50,10 @@ internal sealed class ScriptedUpstream : IAsyncDisposable
         return Task.CompletedTask;
     });
 
+    /// <summary>Never answers: holds the request until the gateway gives up on it (an attempt timeout, a cancellation).</summary>
+    public static Task HangAsync(HttpContext context) =>
+        Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+
     /// <summary>Waits (real time, bounded) until <paramref name="count"/> requests have arrived.</summary>
     public async Task WaitForRequestsAsync(int count)
     {

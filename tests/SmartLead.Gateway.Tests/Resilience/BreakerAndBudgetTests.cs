@@ -98,7 +98,7 @@ public sealed class BreakerAndBudgetTests
         {
             if (n == 3)
             {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                await ScriptedUpstream.HangAsync(context);
                 return;
             }
 

@@ -57,14 +57,16 @@ public sealed class GatewayResilienceTests : IDisposable
     [Fact]
     public async Task Gateway_AttemptsTimeOut_Answers504UpstreamTimeout()
     {
-        _upstream.GivenSequence("GET", "/api/v1/campaigns/", Status(200).WithDelay(TimeSpan.FromSeconds(3)));
-        await using var gateway = Gateway(_upstream.Url!, new() { ["Retry:MaxRetries"] = "1", ["SmartLead:Timeout"] = "00:00:00.200" });
+        await using var hanging = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
+        await using var gateway = Gateway(hanging.Url, new() { ["Retry:MaxRetries"] = "1", ["SmartLead:Timeout"] = "00:00:01" });
         using var client = gateway.CreateClient();
 
         using var response = await client.GetAsync(new Uri("/api/v1/campaigns/", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("UPSTREAM_TIMEOUT", await ErrorCode(response));
+        Assert.Equal(2, hanging.RequestCount);
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
     }
 
     [Fact]
