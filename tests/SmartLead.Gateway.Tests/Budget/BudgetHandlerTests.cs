@@ -5,12 +5,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
-
-using SmartLead.Gateway.Tests.Infrastructure;
 
 namespace SmartLead.Gateway.Tests.Budget;
 

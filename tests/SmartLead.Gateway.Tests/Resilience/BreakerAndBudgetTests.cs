@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
-using Microsoft.Extensions.DependencyInjection;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Tests.Budget;
