@@ -15,6 +15,10 @@ internal sealed class LeadImportEndpoint
     /// </summary>
     public static IReadOnlyList<string> AcceptedArrayProperties { get; } = ["lead_list", "leadList", "leads"];
 
+    /// <summary><see cref="AcceptedArrayProperties"/> as UTF-8, for the validator's reader.</summary>
+    internal static IReadOnlyList<byte[]> Utf8AcceptedArrayProperties { get; } =
+        [.. AcceptedArrayProperties.Select(System.Text.Encoding.UTF8.GetBytes)];
+
     /// <summary><c>POST /api/v1/campaigns/{id}/leads</c>, leads in <c>lead_list</c>.</summary>
     public static LeadImportEndpoint CampaignLeads { get; } = new("campaign-leads", "lead_list");
 

@@ -38,17 +38,16 @@ internal static class LeadPayloadValidator
     /// <summary>The <see cref="LeadImportEndpoint.AcceptedArrayProperties"/> name the reader is on, or null.</summary>
     private static string? ArrayName(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("lead_list"u8))
+        var names = LeadImportEndpoint.Utf8AcceptedArrayProperties;
+        for (var i = 0; i < names.Count; i++)
         {
-            return "lead_list";
+            if (reader.ValueTextEquals(names[i]))
+            {
+                return LeadImportEndpoint.AcceptedArrayProperties[i];
+            }
         }
 
-        if (reader.ValueTextEquals("leadList"u8))
-        {
-            return "leadList";
-        }
-
-        return reader.ValueTextEquals("leads"u8) ? "leads" : null;
+        return null;
     }
 
     public static LeadValidationResult Validate(ReadOnlySpan<byte> body, LeadImportEndpoint endpoint, int maxLeads)
