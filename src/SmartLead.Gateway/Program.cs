@@ -35,7 +35,9 @@ app.MapGatewayHealth();                         // the gateway's own endpoints: 
 app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through YARP; any other path 404
     .UseForwarderErrors()                       // envelope for YARP's bare errors; X-Gateway-Attempts on every answer
     .UseKeyScrubbing()                          // the keys scrubbed from every answer
+                                                // (client identity goes here)
     .UseForwardableRequests()                   // a path or header that cannot go as sent: 400, never forwarded
+                                                // (tunnel and Upgrade refusal goes here)
     .UseLeadPayloadValidation());               // lead imports: body read once, checked before any budget is spent
 // Then YARP's transforms (GatewayTransforms), its forwarder and, per attempt, the handlers of UpstreamChain.
 

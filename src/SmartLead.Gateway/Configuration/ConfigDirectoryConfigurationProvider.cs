@@ -8,7 +8,7 @@ namespace SmartLead.Gateway.Configuration;
 /// instead: cheap for a handful of small files. A file that does not parse or cannot be read keeps the directory's
 /// last good values in force until it can be read again.
 /// </summary>
-internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvider, IDisposable
+internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvider, ISettingsFileHealth, IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 

@@ -85,6 +85,39 @@ public sealed class ConfigDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void AppSettingsReload_BrokenFile_KeepsItsLastGoodValuesUntilMended()
+    {
+        var file = Path.Combine(_directory, "appsettings.json");
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":3}}");
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder()
+            .Add(new LastGoodJsonConfigurationSource { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(_directory), Path = "appsettings.json" })
+            .Build();
+        var provider = Assert.Single(configuration.Providers.OfType<LastGoodJsonConfigurationProvider>());
+
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":");
+        configuration.Reload();
+
+        Assert.Equal("3", configuration["Retry:MaxRetries"]);
+        Assert.StartsWith("appsettings.json: ", provider.LastError, StringComparison.Ordinal);
+
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":4}}");
+        configuration.Reload();
+
+        Assert.Equal("4", configuration["Retry:MaxRetries"]);
+        Assert.Null(provider.LastError);
+    }
+
+    [Fact]
+    public void AppSettingsLoad_BrokenAtStart_StillFails()
+    {
+        File.WriteAllText(Path.Combine(_directory, "appsettings.json"), "{");
+
+        Assert.ThrowsAny<InvalidDataException>(() => new ConfigurationBuilder()
+            .Add(new LastGoodJsonConfigurationSource { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(_directory), Path = "appsettings.json" })
+            .Build());
+    }
+
+    [Fact]
     public void Load_MissingDirectory_IsEmptyNotAnError()
     {
         var configuration = new ConfigurationBuilder()
