@@ -186,7 +186,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
                 SamplingDuration = settings.SamplingDuration,
                 BreakDuration = settings.BreakDuration,
                 StateProvider = state,
-                ShouldHandle = args => CountsForBreaker(args.Outcome, state),
+                ShouldHandle = args => CountsForBreaker(args.Outcome, args.Context.CancellationToken, state),
                 OnOpened = args =>
                 {
                     Log.CircuitOpened(_logger, args.BreakDuration);
@@ -217,9 +217,10 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
     /// through until it is recorded, so a probe that brought no news opens the circuit again: closing on no
     /// evidence is what must not happen, and staying half-open would refuse every request for good.
     /// </summary>
-    private static ValueTask<bool> CountsForBreaker(Outcome<HttpResponseMessage> outcome, CircuitBreakerStateProvider state)
+    private static ValueTask<bool> CountsForBreaker(
+        Outcome<HttpResponseMessage> outcome, CancellationToken requestAborted, CircuitBreakerStateProvider state)
     {
-        if (RetryClassifier.IsNotSmartLeads(outcome))
+        if (RetryClassifier.IsNotSmartLeads(outcome, requestAborted))
         {
             if (state.CircuitState == CircuitState.HalfOpen)
             {
