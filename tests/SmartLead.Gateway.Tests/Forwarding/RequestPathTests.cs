@@ -80,6 +80,10 @@ public sealed class RequestPathTests : IAsyncLifetime
     [InlineData("/api/v1/campaigns/~team/%7E")]
     [InlineData("/api/v1/leads/a%40example.com")]
     [InlineData("/API/V1/Campaigns/")]
+    [InlineData("/api/v1/campaigns/%zz")]
+    [InlineData("/api/v1/campaigns/a|b^c")]
+    [InlineData("/api/v1/campaigns/{id}")]
+    [InlineData("/api/v1/campaigns/a%252Fb")]
     public async Task UnusualPath_IsForwardedByteForByte(string path)
     {
         var response = await RawHttp.SendAsync(_address, $"GET {path}?limit=5 HTTP/1.1");
