@@ -30,12 +30,18 @@ if (await app.CheckSettingsAsync() is { } exitCode)
     return exitCode;
 }
 
-// The request path, in order: request id + log, the gateway's own endpoints, then /api/** to SmartLead,
-// where lead imports are checked before anything can spend budget.
-app.UseGatewayRequestLogging();
-app.MapGatewayHealth();
-app.MapGatewayStatus();
-app.MapGatewayProxy(proxy => proxy.UseLeadPayloadValidation());
+// The request path, in the order a request meets it (answers come back through the same stages in reverse).
+app.UseGatewayRequestLogging();                 // request id + the one log event of every request
+app.MapGatewayHealth();                         // the gateway's own endpoints: /healthz, /readyz
+app.MapGatewayStatus();                         // ... and /metrics, /status, /status.json, / (or on Gateway:AdminUrls)
+app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through YARP; any other path 404
+    .UseForwarderErrors()                       // envelope for YARP's bare errors; X-Gateway-Attempts on every answer
+    .UseKeyScrubbing()                          // the keys scrubbed from every answer
+                                                // (client identity goes here)
+    .UseForwardableRequests()                   // a path or header that cannot go as sent: 400, never forwarded
+                                                // (tunnel and Upgrade refusal goes here)
+    .UseLeadPayloadValidation());               // lead imports: body read once, checked before any budget is spent
+// Then YARP's transforms (GatewayTransforms), its forwarder and, per attempt, the handlers of UpstreamChain.
 
 return await app.RunGatewayAsync();
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartLead.Gateway.Configuration;
-using SmartLead.Gateway.Forwarding;
 
 namespace SmartLead.Gateway.Budget;
 
@@ -21,7 +20,6 @@ internal static class BudgetServiceCollectionExtensions
             sp.GetRequiredService<LiveOptions<RateLimitOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<UpstreamBudget>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BudgetStage>());
         return services;
     }
 }

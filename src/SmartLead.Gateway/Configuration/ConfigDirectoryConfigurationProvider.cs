@@ -3,11 +3,12 @@ namespace SmartLead.Gateway.Configuration;
 /// <summary>
 /// Every <c>*.json</c> file of one directory, merged in file-name order (later files win), reloaded when any of
 /// them is added, changed, renamed or removed. A plain <c>AddJsonFile</c> per file would miss files dropped in after
-/// start, and a file watcher alone misses changes on some volumes (network shares, Kubernetes config maps swapped by
-/// symlink), so the directory is also polled once a second: cheap for a handful of small files.
-/// A file that does not parse keeps the directory's last good values in force until it is fixed.
+/// start, and file watchers miss changes on some volumes (network shares, Kubernetes config maps swapped by symlink)
+/// and each holds one of the few inotify instances a Linux user gets, so the directory is polled once a second
+/// instead: cheap for a handful of small files. A file that does not parse or cannot be read keeps the directory's
+/// last good values in force until it can be read again.
 /// </summary>
-internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvider, IDisposable
+internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvider, ISettingsFileHealth, IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -43,7 +44,6 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
                 return;
             }
 
-            _signature = signature;
             var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             var reading = string.Empty;
             try
@@ -59,11 +59,14 @@ internal sealed class ConfigDirectoryConfigurationProvider : ConfigurationProvid
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Text.Json.JsonException)
             {
-                // Half-written or broken file: keep what is in force; the next change or poll tries again.
+                // Half-written, broken or unreadable file: keep what is in force. The signature stays the old one, so
+                // the next poll reads the files again, and a file that could not be read is taken once it can be, even
+                // when nothing about it that the signature sees (length, write time) has changed.
                 LastError = $"{reading}: {ex.Message}";
                 return;
             }
 
+            _signature = signature;
             LastError = null;
             if (!force && SameData(merged))
             {

@@ -1,8 +1,9 @@
 namespace SmartLead.Gateway.Configuration;
 
 /// <summary>
-/// Tells ops when a file in the config directory cannot be read or parsed. The provider itself cannot log (it exists
-/// before logging does) and keeps the last good values in force, so without this a typo would be silently ignored.
+/// Tells ops when a settings file (the config directory's, or an <c>appsettings</c> file) cannot be read or parsed.
+/// The providers cannot log (they exist before logging does) and keep the last good values in force, so without this
+/// a typo would be silently ignored.
 /// </summary>
 internal sealed partial class ConfigDirectoryMonitor(IConfiguration configuration, TimeProvider timeProvider, ILogger<ConfigDirectoryMonitor> logger)
     : IHostedService, IDisposable
@@ -13,7 +14,7 @@ internal sealed partial class ConfigDirectoryMonitor(IConfiguration configuratio
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var providers = (configuration as IConfigurationRoot)?.Providers.OfType<ConfigDirectoryConfigurationProvider>().ToArray() ?? [];
+        var providers = (configuration as IConfigurationRoot)?.Providers.OfType<ISettingsFileHealth>().ToArray() ?? [];
         if (providers.Length > 0)
         {
             Check(providers);
@@ -31,7 +32,7 @@ internal sealed partial class ConfigDirectoryMonitor(IConfiguration configuratio
 
     public void Dispose() => _timer?.Dispose();
 
-    private void Check(ConfigDirectoryConfigurationProvider[] providers)
+    private void Check(ISettingsFileHealth[] providers)
     {
         var problem = providers.Select(p => p.LastError).FirstOrDefault(e => e is not null);
         if (problem == _reported)
@@ -53,10 +54,10 @@ internal sealed partial class ConfigDirectoryMonitor(IConfiguration configuratio
     private static partial class Log
     {
         [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
-            Message = "A settings file in the config directory cannot be used; the last good settings stay in force: {Problem}")]
+            Message = "A settings file cannot be used; the last good settings stay in force: {Problem}")]
         public static partial void ConfigDirectoryUnreadable(ILogger logger, string problem);
 
-        [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "The config directory's settings files read cleanly again")]
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "The settings files read cleanly again")]
         public static partial void ConfigDirectoryHealthy(ILogger logger);
     }
 }

@@ -46,8 +46,17 @@ internal static class GatewayConfigurationExtensions
             UsePollingFileWatcher = true,
             UseActivePolling = true,
         };
-        configuration.AddJsonFile(appFiles, "appsettings.json", optional: true, reloadOnChange: true);
-        configuration.AddJsonFile(appFiles, $"appsettings.{environment}.json", optional: true, reloadOnChange: true);
+        foreach (var file in (string[])["appsettings.json", $"appsettings.{environment}.json"])
+        {
+            ((IConfigurationBuilder)configuration).Add(new LastGoodJsonConfigurationSource
+            {
+                FileProvider = appFiles,
+                Path = file,
+                Optional = true,
+                ReloadOnChange = true,
+            });
+        }
+
         ((IConfigurationBuilder)configuration).Add(new ConfigDirectoryConfigurationSource(configDirectory));
         configuration.AddEnvironmentVariables();
         configuration.AddCommandLine(args);

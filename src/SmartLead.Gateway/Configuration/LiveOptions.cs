@@ -4,70 +4,92 @@ using Microsoft.Extensions.Primitives;
 namespace SmartLead.Gateway.Configuration;
 
 /// <summary>
-/// Options that follow configuration reloads but never leave the last good values: a reload whose values fail
-/// validation is logged (every error) and ignored. <see cref="IOptionsMonitor{T}"/> alone would throw from
-/// <c>CurrentValue</c> on the first bad edit, which is not what ops want from a hot reload.
+/// Options that follow configuration reloads but never leave the last good values. Each reload builds a fresh
+/// <typeparamref name="T"/> through the framework's <see cref="IOptionsFactory{TOptions}"/>, so every
+/// <c>Configure</c>, <c>PostConfigure</c> and validator registered for it applies on reload exactly as at start; values
+/// that fail (a validator says no, a value does not convert) are logged, every error, and ignored.
 /// </summary>
+/// <remarks>
+/// Not <see cref="IOptionsMonitor{T}"/>: it re-validates on the configuration's reload thread and throws there on the
+/// first bad edit, which ends the process. So no <see cref="IOptionsChangeTokenSource{TOptions}"/> is registered for
+/// these options (the monitor never reloads them) and this class listens to the configuration itself.
+/// </remarks>
 internal sealed partial class LiveOptions<T> : IDisposable
-    where T : class, new()
+    where T : class
 {
-    private readonly IConfiguration _configuration;
-    private readonly string _sectionName;
-    private readonly IValidateOptions<T>[] _validators;
+    private readonly IOptionsFactory<T> _factory;
     private readonly ILogger _logger;
+    private readonly string _sectionName;
     private readonly IDisposable _subscription;
+    private readonly Lock _gate = new();
     private T _current;
+    private string? _fingerprint;
 
-    public LiveOptions(
-        IConfiguration configuration,
-        IOptions<T> startValues,
-        IEnumerable<IValidateOptions<T>> validators,
-        ILogger<LiveOptions<T>> logger,
-        string sectionName)
+    public LiveOptions(IConfiguration configuration, IOptions<T> startValues, IOptionsFactory<T> factory, ILogger<LiveOptions<T>> logger, string sectionName)
     {
-        _configuration = configuration;
-        _sectionName = sectionName;
-        _validators = [.. validators];
+        _factory = factory;
         _logger = logger;
+        _sectionName = sectionName;
         _current = startValues.Value;
+        _fingerprint = Fingerprint(_current);
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, Reload);
     }
 
     /// <summary>The values in force: the newest that passed validation.</summary>
     public T Current => Volatile.Read(ref _current);
 
-    /// <summary>Raised after new valid values took effect.</summary>
+    /// <summary>Raised after new valid values took effect, and only when some value differs from the values before.</summary>
     public event Action<T>? Changed;
 
     public void Dispose() => _subscription.Dispose();
 
     private void Reload()
     {
-        var candidate = new T();
+        T candidate;
         try
         {
-            _configuration.GetSection(_sectionName).Bind(candidate);
+            candidate = _factory.Create(Options.DefaultName);
+        }
+        catch (OptionsValidationException ex)
+        {
+            Log.ReloadRejected(_logger, _sectionName, string.Join("; ", ex.Failures));
+            return;
         }
         catch (InvalidOperationException ex)
         {
-            // A value that does not even convert (e.g. "fast" for a TimeSpan): keep what we have.
+            // A value that does not even convert (e.g. "fast" for a TimeSpan): the binder's message names it.
             Log.ReloadRejected(_logger, _sectionName, ex.Message);
             return;
         }
 
-        var errors = _validators
-            .Select(v => v.Validate(Options.DefaultName, candidate))
-            .Where(r => r.Failed)
-            .SelectMany(r => r.Failures ?? [])
-            .ToArray();
-        if (errors.Length > 0)
+        // Every reload of any source reloads every section: most leave this one as it was.
+        var fingerprint = Fingerprint(candidate);
+        lock (_gate)
         {
-            Log.ReloadRejected(_logger, _sectionName, string.Join("; ", errors));
-            return;
+            if (fingerprint is not null && fingerprint == _fingerprint)
+            {
+                return;
+            }
+
+            _fingerprint = fingerprint;
+            Volatile.Write(ref _current, candidate);
         }
 
-        Volatile.Write(ref _current, candidate);
+        // Outside the lock: subscribers rebuild pipelines, start timers and log.
         Changed?.Invoke(candidate);
+    }
+
+    /// <summary>The values as JSON, to tell a real change from a reload that changed nothing; null if they do not serialise.</summary>
+    private static string? Fingerprint(T options)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Serialize(options);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static partial class Log
@@ -81,25 +103,31 @@ internal sealed partial class LiveOptions<T> : IDisposable
 internal static class LiveOptionsServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds <typeparamref name="T"/> from <paramref name="sectionName"/>, validates it at start (data annotations
-    /// and any registered <see cref="IValidateOptions{T}"/>), and registers a <see cref="LiveOptions{T}"/> that
-    /// follows reloads.
+    /// Binds <typeparamref name="T"/> from <paramref name="sectionName"/>, validates it at start (data annotations and
+    /// any registered <see cref="IValidateOptions{T}"/>), and registers a <see cref="LiveOptions{T}"/> that follows
+    /// reloads. Calling it again for the same type registers nothing more (a second binding would append list items
+    /// twice) and returns the same builder, for more <c>Configure</c>/<c>PostConfigure</c>/validation.
     /// </summary>
     public static OptionsBuilder<T> AddLiveOptions<T>(this IServiceCollection services, string sectionName)
-        where T : class, new()
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = new OptionsBuilder<T>(services, Options.DefaultName);
+        if (services.Any(d => d.ServiceType == typeof(LiveOptions<T>)))
+        {
+            return builder;
+        }
+
         services.AddSingleton(sp => new LiveOptions<T>(
             sp.GetRequiredService<IConfiguration>(),
             sp.GetRequiredService<IOptions<T>>(),
-            sp.GetServices<IValidateOptions<T>>(),
+            sp.GetRequiredService<IOptionsFactory<T>>(),
             sp.GetRequiredService<ILogger<LiveOptions<T>>>(),
             sectionName));
         services.AddSingleton<IStartupSettingsCheck>(new StartupSettingsCheck<T>(sectionName));
 
-        // Bound once, without a change-token source: reloads are LiveOptions' job. With BindConfiguration the
-        // framework's options monitor would re-validate on every reload and throw on a reload thread, ending the
-        // process, the very thing "keep the last good values" must prevent.
-        return services.AddOptions<T>()
+        // Bound without a change-token source: reloads are LiveOptions' job (see there why not the options monitor's).
+        return builder
             .Configure<IConfiguration>((options, configuration) => configuration.GetSection(sectionName).Bind(options))
             .ValidateDataAnnotations()
             .ValidateOnStart();

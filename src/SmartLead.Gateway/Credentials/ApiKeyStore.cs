@@ -112,7 +112,7 @@ internal sealed partial class ApiKeyStore : IDisposable
 
     private void LoadFile(string file)
     {
-        // Read and applied under one lock: the poll and the watcher can both fire for one rotation, and a read of the
+        // Read and applied under one lock: the poll and a settings reload can both fire for one rotation, and a read of the
         // old content must never be applied after the new one. A stale callback for a file no longer watched is dropped.
         lock (_gate)
         {

@@ -5,8 +5,10 @@ namespace SmartLead.Gateway.Errors;
 
 /// <summary>
 /// Errors the gateway makes itself, written in SmartLead's envelope
-/// (<c>{"error":{"code","message","details"}}</c>) so clients parse a single format.
-/// Upstream answers never pass through here: they go back unchanged.
+/// (<c>{"error":{"code","message","details"},"message":"..."}</c>) so clients parse a single format. The top-level
+/// <c>message</c> repeats the error's message: real SmartLead clients show <c>body.message || body.error</c> (SmartLead's
+/// own 401 is <c>{"message":"Invalid API Key"}</c>), and without it they print the error object as <c>[object Object]</c>.
+/// The one writer of the envelope; upstream answers never pass through here: they go back unchanged.
 /// </summary>
 internal static class GatewayError
 {
@@ -36,16 +38,21 @@ internal static class GatewayError
         response.Clear();
         response.StatusCode = statusCode;
         response.ContentType = "application/json";
-        var envelope = new ErrorEnvelope(new ErrorBody(code, message, details));
+        var envelope = Envelope(code, message, details);
         await JsonSerializer.SerializeAsync(response.Body, envelope, SerializerOptions, context.RequestAborted)
             .ConfigureAwait(false);
     }
 
     /// <summary>The serialised envelope, for places that need the bytes rather than a response.</summary>
     public static byte[] ToUtf8Bytes(string code, string message, object? details = null) =>
-        JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(new ErrorBody(code, message, details)), SerializerOptions);
+        JsonSerializer.SerializeToUtf8Bytes(Envelope(code, message, details), SerializerOptions);
 
-    private sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);
+    private static ErrorEnvelope Envelope(string code, string message, object? details) =>
+        new(new ErrorBody(code, message, details), message);
+
+    private sealed record ErrorEnvelope(
+        [property: JsonPropertyName("error")] ErrorBody Error,
+        [property: JsonPropertyName("message")] string Message);
 
     private sealed record ErrorBody(
         [property: JsonPropertyName("code")] string Code,

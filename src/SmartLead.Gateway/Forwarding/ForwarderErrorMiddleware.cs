@@ -1,17 +1,31 @@
 using System.Globalization;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace SmartLead.Gateway.Forwarding;
 
 /// <summary>
 /// Turns YARP's bare error statuses (an empty 502 or 504) into SmartLead's envelope. Upstream answers of any status
-/// are untouched: this acts only when YARP reports that no answer could be relayed.
+/// are untouched: this acts only when YARP reports that no answer could be relayed. Every answer, forwarded or the
+/// gateway's own, says in <c>X-Gateway-Attempts</c> how many upstream attempts it took (0: SmartLead was not asked),
+/// so a client can tell that the gateway has retried already.
 /// </summary>
 internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILogger<ForwarderErrorMiddleware> logger)
 {
+    public const string AttemptsHeader = "X-Gateway-Attempts";
+
     public async Task InvokeAsync(HttpContext context)
     {
+        if (context.Features.Get<RequestLogFeature>() is { } log)
+        {
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers[AttemptsHeader] = log.Attempts.ToString(CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
+        }
+
         await next(context);
 
         var error = context.GetForwarderErrorFeature();

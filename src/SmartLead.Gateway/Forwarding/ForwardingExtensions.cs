@@ -15,6 +15,7 @@ internal static class ForwardingExtensions
     {
         services.AddSingleton<IValidateOptions<SmartLeadOptions>, SmartLeadOptionsValidator>();
         services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
+        services.AddSingleton<IStartupSettingsCheck, KeyLoadedCheck>();
         services.AddReverseProxy();
         services.AddSingleton<IProxyConfigProvider, SmartLeadProxyConfigProvider>();
         services.AddSingleton<ITransformProvider, GatewayTransforms>();
@@ -23,19 +24,39 @@ internal static class ForwardingExtensions
     }
 
     /// <summary>
-    /// <c>/api/**</c> goes to SmartLead through YARP's proxy pipeline, in which <paramref name="configurePipeline"/>
-    /// adds the per-request checks (lead payloads…); everything else that no endpoint claims answers 404 in the envelope.
+    /// <c>/api/**</c> goes to SmartLead through YARP's proxy pipeline, whose stages <paramref name="pipeline"/> lists in
+    /// request order; YARP's transforms (<see cref="GatewayTransforms"/>) and its forwarder, with the per-attempt
+    /// <see cref="UpstreamChain"/>, come after them. Everything else that no endpoint claims answers 404 in the envelope.
     /// </summary>
-    public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder>? configurePipeline = null)
+    public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder> pipeline)
     {
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.UseMiddleware<ForwarderErrorMiddleware>();
-            proxy.UseMiddleware<KeyScrubbingMiddleware>();
-            configurePipeline?.Invoke(proxy);
-        });
+        app.MapReverseProxy(pipeline);
         app.MapFallback(context => GatewayError.WriteAsync(context, StatusCodes.Status404NotFound, GatewayError.NotFound,
             $"No such endpoint: {context.Request.Method} {context.Request.Path}. The gateway forwards /api/** to SmartLead."));
         return app;
+    }
+
+    /// <summary>
+    /// The gateway's envelope for YARP's bare errors (no answer could be relayed) and <c>X-Gateway-Attempts</c> on
+    /// every answer. Outermost in the proxy pipeline, so it sees the outcome of every stage after it.
+    /// </summary>
+    public static IReverseProxyApplicationBuilder UseForwarderErrors(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<ForwarderErrorMiddleware>();
+        return proxy;
+    }
+
+    /// <summary>The gateway's and the client's keys scrubbed from every answer's body.</summary>
+    public static IReverseProxyApplicationBuilder UseKeyScrubbing(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<KeyScrubbingMiddleware>();
+        return proxy;
+    }
+
+    /// <summary>Paths and headers the gateway cannot forward exactly as sent: 400, never forwarded.</summary>
+    public static IReverseProxyApplicationBuilder UseForwardableRequests(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<ForwardableRequestMiddleware>();
+        return proxy;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
@@ -9,8 +10,9 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace SmartLead.Gateway.Forwarding;
 
 /// <summary>
-/// The edits YARP makes to every request and response. Requests: the client's keys out, the gateway's key in,
-/// the request id along, the request's log feature handed to the forwarder's handler chain. Responses: keys scrubbed
+/// The edits YARP makes to every request and response. Requests: the client's path as sent, the client's keys out,
+/// the gateway's key in, <c>Accept-Encoding: identity</c>, the request id along, the request's log feature handed to
+/// the forwarder's handler chain. Responses: keys scrubbed
 /// from every header (a SmartLead redirect's <c>Location</c> would otherwise hand the key to the client).
 /// </summary>
 internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redactor) : ITransformProvider
@@ -45,9 +47,21 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         }
 
         var query = ApiKeyQuery.Rewrite(context.HttpContext.Request.QueryString.Value, key);
-        context.ProxyRequest.RequestUri = RawPath(context.HttpContext) is { } rawPath
-            ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query)
+        // The path byte for byte as the client sent it (ForwardableRequestMiddleware has refused any path that could
+        // not go so); without canonicalization the Uri leaves every escape as it is.
+        context.ProxyRequest.RequestUri = RequestTarget.RawPath(context.HttpContext) is { } rawPath
+            ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
             : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
+
+        // Answers must come back uncompressed: compressed bytes cannot be scanned for the key.
+        context.ProxyRequest.Headers.Remove(HeaderNames.AcceptEncoding);
+        context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.AcceptEncoding, "identity");
+
+        // The body the lead check read goes to the chain as it is: read once, for the check and every attempt.
+        if (context.HttpContext.Features.Get<BufferedRequestBody>() is { } body)
+        {
+            context.ProxyRequest.Options.Set(BufferedRequestBody.OptionKey, body);
+        }
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
@@ -57,36 +71,6 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    /// <summary>
-    /// The path exactly as the client sent it, when it is a plain origin-form <c>/api/...</c> path. Rebuilding it from
-    /// the decoded path would re-encode escapes such as <c>%2F</c> (SmartLead would then see <c>%252F</c>); dot
-    /// segments and anything unusual take the normalised route instead.
-    /// </summary>
-    private static string? RawPath(HttpContext context)
-    {
-        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(target))
-        {
-            return null;
-        }
-
-        var end = target.IndexOf('?', StringComparison.Ordinal);
-        var path = end < 0 ? target : target[..end];
-        if (!path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase)
-            || path.Contains("/.", StringComparison.Ordinal)
-            || path.Contains("..", StringComparison.Ordinal)
-            || path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
-            || path.Contains('#', StringComparison.Ordinal)
-            || path.Contains('\\', StringComparison.Ordinal)
-            || path.Contains("//", StringComparison.Ordinal)
-            || !Uri.IsWellFormedUriString(path, UriKind.Relative))
-        {
-            return null;
-        }
-
-        return path;
     }
 
     private ValueTask TransformResponse(ResponseTransformContext context)

@@ -5,13 +5,12 @@ namespace SmartLead.Gateway.Forwarding;
 /// <summary>
 /// Runs in YARP's proxy pipeline: SmartLead's answer reaches the client through a <see cref="KeyScrubbingStream"/>
 /// that overwrites the gateway's keys and any key this client sent. SmartLead is asked for an uncompressed answer
-/// (compressed bytes cannot be scanned); on loopback between gateway and clients that costs little.
+/// (<see cref="GatewayTransforms"/>: compressed bytes cannot be scanned); on loopback that costs little.
 /// </summary>
 internal sealed class KeyScrubbingMiddleware(RequestDelegate next, SecretRedactor redactor)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        context.Request.Headers.AcceptEncoding = "identity";
         var clientKeys = ClientKeys(context.Request.QueryString.Value);
         IReadOnlyList<byte[]> patterns = clientKeys.Count == 0
             ? redactor.Utf8Forms

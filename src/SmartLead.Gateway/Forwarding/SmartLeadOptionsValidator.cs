@@ -27,29 +27,42 @@ internal sealed class SmartLeadOptionsValidator(IHostEnvironment environment) : 
 
         if (environment.IsProduction() && !HasKey(options))
         {
-            errors.Add(string.IsNullOrWhiteSpace(options.ApiKeyFile)
-                ? "No SmartLead key: set SmartLead:ApiKey (environment variable SmartLead__ApiKey) or SmartLead:ApiKeyFile (SmartLead__ApiKeyFile)."
-                : "No SmartLead key: the file named by SmartLead:ApiKeyFile is missing, unreadable or empty; fix it or set SmartLead:ApiKey.");
+            errors.Add("No SmartLead key: set SmartLead:ApiKey (environment variable SmartLead__ApiKey) or SmartLead:ApiKeyFile (SmartLead__ApiKeyFile).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static bool HasKey(SmartLeadOptions options)
+    // Only whether a source is named: reading the file is the key store's job (KeyLoadedCheck asks it at start), and a
+    // validator runs again on every reload, where file I/O does not belong.
+    private static bool HasKey(SmartLeadOptions options) =>
+        !string.IsNullOrWhiteSpace(options.ApiKey) || !string.IsNullOrWhiteSpace(options.ApiKeyFile);
+}
+
+/// <summary>
+/// In Production, a gateway without a key would answer every call with SmartLead's 401: at start, the key store must
+/// have loaded one from the settings the validator accepted.
+/// </summary>
+internal sealed class KeyLoadedCheck : Configuration.IStartupSettingsCheck
+{
+    public IReadOnlyList<string> Problems(IServiceProvider services)
     {
-        if (!string.IsNullOrWhiteSpace(options.ApiKey))
+        if (!services.GetRequiredService<IHostEnvironment>().IsProduction())
         {
-            return true;
+            return [];
         }
 
         try
         {
-            return !string.IsNullOrWhiteSpace(options.ApiKeyFile)
-                && Credentials.ApiKeyStore.KeyProblem(File.ReadAllText(options.ApiKeyFile).Trim()) is null;
+            var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SmartLeadOptions>>().Value;
+            return services.GetService<Credentials.ApiKeyStore>() is { Current: null } && !string.IsNullOrWhiteSpace(options.ApiKeyFile)
+                ? ["No SmartLead key: the file named by SmartLead:ApiKeyFile is missing, unreadable or empty; fix it or set SmartLead:ApiKey."]
+                : [];
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
         {
-            return false;
+            // The section itself is invalid (or a value does not convert); its own check reports that.
+            return [];
         }
     }
 }

@@ -3,14 +3,21 @@ namespace SmartLead.Gateway.LeadValidation;
 /// <summary>One of SmartLead's bulk lead imports and the name of the array that carries its leads.</summary>
 internal sealed class LeadImportEndpoint
 {
-    private readonly byte[] _utf8ArrayProperty;
-
     private LeadImportEndpoint(string name, string arrayProperty)
     {
         Name = name;
         ArrayProperty = arrayProperty;
-        _utf8ArrayProperty = System.Text.Encoding.UTF8.GetBytes(arrayProperty);
     }
+
+    /// <summary>
+    /// The names either import takes its leads under: SmartLead documents <c>lead_list</c> for campaigns and
+    /// <c>leadList</c> for lead lists, and clients in use send <c>leads</c> too. Whichever is there is checked.
+    /// </summary>
+    public static IReadOnlyList<string> AcceptedArrayProperties { get; } = ["lead_list", "leadList", "leads"];
+
+    /// <summary><see cref="AcceptedArrayProperties"/> as UTF-8, for the validator's reader.</summary>
+    internal static IReadOnlyList<byte[]> Utf8AcceptedArrayProperties { get; } =
+        [.. AcceptedArrayProperties.Select(System.Text.Encoding.UTF8.GetBytes)];
 
     /// <summary><c>POST /api/v1/campaigns/{id}/leads</c>, leads in <c>lead_list</c>.</summary>
     public static LeadImportEndpoint CampaignLeads { get; } = new("campaign-leads", "lead_list");
@@ -21,9 +28,8 @@ internal sealed class LeadImportEndpoint
     /// <summary>Stable name for logs.</summary>
     public string Name { get; }
 
+    /// <summary>The documented name, which a refusal of a body without any of the accepted names points to.</summary>
     public string ArrayProperty { get; }
-
-    public ReadOnlySpan<byte> Utf8ArrayProperty => _utf8ArrayProperty;
 
     public override string ToString() => Name;
 }

@@ -1,27 +1,28 @@
-using System.Buffers;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Forwarding;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.LeadValidation;
 
 /// <summary>
-/// In YARP's proxy pipeline: reads a lead import's body within the size limit, refuses what SmartLead would
-/// refuse (each refusal would still cost a request of the key's budget), and otherwise hands the very same bytes
-/// on for forwarding. Every other request goes straight to the next step, body unread.
+/// In YARP's proxy pipeline: reads a lead import's body once, within <see cref="LeadsOptions.MaxBodyBytes"/>, refuses
+/// what SmartLead would refuse (each refusal would still cost a request of the key's budget), and otherwise hands the
+/// very same buffer on for forwarding and for every attempt's replay. Every other request goes straight on, body unread.
 /// </summary>
 internal sealed partial class LeadPayloadValidationMiddleware
 {
-    private const int UnknownLengthFirstBuffer = 16 * 1024;
-
     private readonly RequestDelegate _next;
     private readonly LiveOptions<LeadsOptions> _options;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger<LeadPayloadValidationMiddleware> _logger;
 
     public LeadPayloadValidationMiddleware(
-        RequestDelegate next, LiveOptions<LeadsOptions> options, ILogger<LeadPayloadValidationMiddleware> logger)
+        RequestDelegate next, LiveOptions<LeadsOptions> options, GatewayMetrics metrics, ILogger<LeadPayloadValidationMiddleware> logger)
     {
         _next = next;
         _options = options;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -43,128 +44,67 @@ internal sealed partial class LeadPayloadValidationMiddleware
         if (request.ContentLength > maxBytes)
         {
             Log.DeclaredTooLarge(_logger, endpoint.Name, request.ContentLength.Value, maxBytes);
-            await WriteTooLargeAsync(context, maxBytes);
+            await RefuseTooLargeAsync(context, maxBytes);
             return;
         }
 
-        byte[]? buffer = null;
+        BufferedRequestBody? body;
         try
         {
-            int length;
-            try
-            {
-                (buffer, length) = await ReadBoundedAsync(request.Body, request.ContentLength, maxBytes, context.RequestAborted);
-            }
-            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            {
-                // Kestrel's own MaxRequestBodySize is lower than ours: same answer, same envelope.
-                Log.GrewTooLarge(_logger, endpoint.Name, maxBytes);
-                await WriteTooLargeAsync(context, maxBytes);
-                return;
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
-            {
-                Log.ClientGone(_logger, endpoint.Name);
-                return;
-            }
-
-            if (length > maxBytes)
-            {
-                Log.GrewTooLarge(_logger, endpoint.Name, maxBytes);
-                await WriteTooLargeAsync(context, maxBytes);
-                return;
-            }
-
-            var result = LeadPayloadValidator.Validate(buffer.AsSpan(0, length), endpoint, options.MaxLeadsPerRequest);
-            if (!result.IsValid)
-            {
-                Log.Refused(_logger, endpoint.Name, result.Constraint, result.Field, result.ErrorCount, result.LeadCount);
-                await GatewayError.WriteAsync(
-                    context, StatusCodes.Status400BadRequest, GatewayError.ValidationError, result.Message!, result.ToDetails());
-                return;
-            }
-
-            Log.Accepted(_logger, endpoint.Name, result.LeadCount, length);
-            await ForwardBufferedAsync(context, buffer, length);
+            body = await BufferedRequestBody.ReadAsync(request.Body, request.ContentLength, maxBytes, context.RequestAborted);
         }
-        finally
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            // Kestrel's own MaxRequestBodySize is lower than ours: same answer, same envelope.
+            body = null;
         }
-    }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            Log.ClientGone(_logger, endpoint.Name);
+            return;
+        }
 
-    private async Task ForwardBufferedAsync(HttpContext context, byte[] buffer, int length)
-    {
-        // Headers stay as the client sent them (Content-Length or chunked), so YARP forwards the body exactly as
-        // it arrived. YARP waits for its request body copy before returning; disposing the stream first still
-        // makes any late read fail loudly instead of reading a pooled buffer that is someone else's by then.
-        var original = context.Request.Body;
-        using var replay = new MemoryStream(buffer, 0, length, writable: false);
-        context.Request.Body = replay;
+        if (body is null)
+        {
+            Log.GrewTooLarge(_logger, endpoint.Name, maxBytes);
+            await RefuseTooLargeAsync(context, maxBytes);
+            return;
+        }
+
+        var result = LeadPayloadValidator.Validate(body.Span, endpoint, options.MaxLeadsPerRequest);
+        if (!result.IsValid)
+        {
+            Log.Refused(_logger, endpoint.Name, result.Constraint, result.Field, result.ErrorCount, result.LeadCount);
+            _metrics.LeadRejection(result.Constraint ?? LeadConstraint.Json);
+            await GatewayError.WriteAsync(
+                context, StatusCodes.Status400BadRequest, GatewayError.ValidationError, result.Message!, result.ToDetails());
+            return;
+        }
+
+        Log.Accepted(_logger, endpoint.Name, result.LeadCount, body.Length);
+
+        // Headers stay as the client sent them (Content-Length or chunked), so YARP forwards the body as it arrived;
+        // the forwarder's chain replays this very buffer (the transforms hand it over) instead of reading it again.
+        context.Features.Set(body);
+        var original = request.Body;
+        using var replay = body.ToStream();
+        request.Body = replay;
         try
         {
             await _next(context);
         }
         finally
         {
-            context.Request.Body = original;
+            request.Body = original;
         }
     }
 
-    /// <summary>
-    /// Reads the whole body into a pooled buffer, but never more than <paramref name="maxBytes"/> + 1 bytes:
-    /// one byte past the limit is proof enough, whatever the client declared.
-    /// </summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBoundedAsync(
-        Stream body, long? declaredLength, int maxBytes, CancellationToken cancellationToken)
+    private Task RefuseTooLargeAsync(HttpContext context, int maxBytes)
     {
-        var cap = maxBytes + 1;
-        // A declared length sizes the buffer in one go; one spare byte lets the final read see the end.
-        var size = declaredLength is { } declared ? (int)declared + 1 : Math.Min(UnknownLengthFirstBuffer, cap);
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
-        var length = 0;
-        try
-        {
-            while (length < cap)
-            {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var room = Math.Min(buffer.Length, cap) - length;
-                var read = await body.ReadAsync(buffer.AsMemory(length, room), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-            }
-
-            return (buffer, length);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
+        _metrics.LeadRejection("payload_too_large");
+        var refusal = BufferedRequestBody.TooLarge(maxBytes);
+        return GatewayError.WriteAsync(context, refusal.StatusCode, refusal.Code, refusal.Message, refusal.Details);
     }
-
-    private static Task WriteTooLargeAsync(HttpContext context, int maxBytes) =>
-        GatewayError.WriteAsync(
-            context,
-            StatusCodes.Status413PayloadTooLarge,
-            GatewayError.PayloadTooLarge,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"request body is larger than {maxBytes} bytes, the most a lead import may carry"),
-            new { max_bytes = maxBytes });
 
     private static partial class Log
     {

@@ -35,6 +35,21 @@ internal static class LeadPayloadValidator
 
     private static ReadOnlySpan<byte> EmailProperty => "email"u8;
 
+    /// <summary>The <see cref="LeadImportEndpoint.AcceptedArrayProperties"/> name the reader is on, or null.</summary>
+    private static string? ArrayName(ref Utf8JsonReader reader)
+    {
+        var names = LeadImportEndpoint.Utf8AcceptedArrayProperties;
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (reader.ValueTextEquals(names[i]))
+            {
+                return LeadImportEndpoint.AcceptedArrayProperties[i];
+            }
+        }
+
+        return null;
+    }
+
     public static LeadValidationResult Validate(ReadOnlySpan<byte> body, LeadImportEndpoint endpoint, int maxLeads)
     {
         // RFC 8259 lets a parser ignore a leading BOM, and SmartLead's body parser decodes it away, so it is
@@ -87,7 +102,8 @@ internal static class LeadPayloadValidator
         var arrayFound = false;
         var inArray = false;
         var inLead = false;
-        var nextIsArray = false;
+        string? nextArray = null;
+        var array = endpoint.ArrayProperty;
         var nextIsEmail = false;
         var leadHasEmail = false;
         var index = -1;
@@ -107,13 +123,14 @@ internal static class LeadPayloadValidator
             switch (depth)
             {
                 case 1 when token == JsonTokenType.PropertyName:
-                    nextIsArray = reader.ValueTextEquals(endpoint.Utf8ArrayProperty);
+                    nextArray = ArrayName(ref reader);
                     break;
 
-                case 1 when nextIsArray:
-                    // Property names may repeat; every array under the name is checked, as the caller cannot
-                    // know which one SmartLead's parser would keep.
-                    nextIsArray = false;
+                case 1 when nextArray is not null:
+                    // Names may repeat, and more than one accepted name may be there: every array under any of them
+                    // is checked, as the caller cannot know which one SmartLead's parser would keep.
+                    array = nextArray;
+                    nextArray = null;
                     arrayFound = true;
                     if (token == JsonTokenType.StartArray)
                     {
@@ -122,7 +139,7 @@ internal static class LeadPayloadValidator
                     }
                     else
                     {
-                        problems.Add(Problem.ArrayNotArray, -1);
+                        problems.Add(Problem.ArrayNotArray, -1, array);
                     }
 
                     break;
@@ -130,9 +147,13 @@ internal static class LeadPayloadValidator
                 case 1 when token == JsonTokenType.EndArray && inArray:
                     inArray = false;
                     leadCount = index + 1;
-                    if (leadCount > maxLeads)
+                    if (leadCount == 0)
                     {
-                        problems.TooMany(leadCount, maxLeads);
+                        problems.Add(Problem.ArrayEmpty, -1, array);
+                    }
+                    else if (leadCount > maxLeads)
+                    {
+                        problems.TooMany(leadCount, maxLeads, array);
                     }
 
                     break;
@@ -149,14 +170,14 @@ internal static class LeadPayloadValidator
                         inLead = false;
                         if (!leadHasEmail)
                         {
-                            problems.Add(Problem.EmailMissing, index);
+                            problems.Add(Problem.EmailMissing, index, array);
                         }
                     }
                     else if (token != JsonTokenType.EndArray)
                     {
                         // A scalar or an array where a lead belongs; its own tokens sit deeper and are ignored.
                         index++;
-                        problems.Add(Problem.LeadNotObject, index);
+                        problems.Add(Problem.LeadNotObject, index, array);
                     }
 
                     break;
@@ -171,7 +192,7 @@ internal static class LeadPayloadValidator
                     var problem = CheckEmail(ref reader);
                     if (problem != Problem.None)
                     {
-                        problems.Add(problem, index);
+                        problems.Add(problem, index, array);
                     }
 
                     break;
@@ -183,7 +204,7 @@ internal static class LeadPayloadValidator
 
         if (!arrayFound)
         {
-            problems.Add(Problem.ArrayMissing, -1);
+            problems.Add(Problem.ArrayMissing, -1, endpoint.ArrayProperty);
         }
 
         return problems.ToResult(leadCount);
@@ -241,6 +262,7 @@ internal static class LeadPayloadValidator
         None,
         ArrayMissing,
         ArrayNotArray,
+        ArrayEmpty,
         LeadNotObject,
         EmailMissing,
         EmailNotString,
@@ -248,35 +270,39 @@ internal static class LeadPayloadValidator
     }
 
     /// <summary>Collects what is wrong; allocates nothing until the first problem.</summary>
-    private struct Problems(string arrayName)
+    private struct Problems(string documentedName)
     {
         private List<LeadFieldError>? _errors;
         private int _count;
         private Problem _first;
         private int _firstIndex;
+        private string _firstArray = documentedName;
+        private string _tooManyArray = documentedName;
         private int _tooManyCount;
         private int _maximum;
 
-        public void Add(Problem problem, int index)
+        public void Add(Problem problem, int index, string arrayName)
         {
             if (_count++ == 0)
             {
                 _first = problem;
                 _firstIndex = index;
+                _firstArray = arrayName;
             }
 
             _errors ??= [];
             if (_errors.Count < MaxReportedErrors)
             {
-                _errors.Add(new LeadFieldError(FieldOf(problem, index), ConstraintOf(problem)));
+                _errors.Add(new LeadFieldError(FieldOf(problem, index, arrayName), ConstraintOf(problem)));
             }
         }
 
-        public void TooMany(int count, int maximum)
+        public void TooMany(int count, int maximum, string arrayName)
         {
             // Splitting the batch comes before fixing any lead, so the length leads the report.
             _count++;
             _tooManyCount = Math.Max(_tooManyCount, count);
+            _tooManyArray = arrayName;
             _maximum = maximum;
             _errors ??= [];
             _errors.Insert(0, new LeadFieldError(arrayName, LeadConstraint.MaxItems));
@@ -295,8 +321,8 @@ internal static class LeadPayloadValidator
 
             var message = _tooManyCount > 0
                 ? string.Create(CultureInfo.InvariantCulture,
-                    $"{arrayName} has {_tooManyCount} leads; at most {_maximum} are allowed per request")
-                : MessageOf(_first, _firstIndex);
+                    $"{_tooManyArray} has {_tooManyCount} leads; at most {_maximum} are allowed per request")
+                : MessageOf(_first, _firstIndex, _firstArray);
             if (_count > 1)
             {
                 message = string.Create(CultureInfo.InvariantCulture,
@@ -307,9 +333,9 @@ internal static class LeadPayloadValidator
                 message, _errors, _count, _tooManyCount > 0 ? _tooManyCount : leadCount, _tooManyCount > 0 ? _maximum : null);
         }
 
-        private readonly string FieldOf(Problem problem, int index) => problem switch
+        private static string FieldOf(Problem problem, int index, string arrayName) => problem switch
         {
-            Problem.ArrayMissing or Problem.ArrayNotArray => arrayName,
+            Problem.ArrayMissing or Problem.ArrayNotArray or Problem.ArrayEmpty => arrayName,
             Problem.LeadNotObject => string.Create(CultureInfo.InvariantCulture, $"{arrayName}[{index}]"),
             _ => string.Create(CultureInfo.InvariantCulture, $"{arrayName}[{index}].email"),
         };
@@ -317,17 +343,19 @@ internal static class LeadPayloadValidator
         private static string ConstraintOf(Problem problem) => problem switch
         {
             Problem.ArrayMissing or Problem.EmailMissing => LeadConstraint.Required,
+            Problem.ArrayEmpty => LeadConstraint.MinItems,
             Problem.ArrayNotArray or Problem.LeadNotObject or Problem.EmailNotString => LeadConstraint.Type,
             _ => LeadConstraint.Format,
         };
 
-        private readonly string MessageOf(Problem problem, int index)
+        private static string MessageOf(Problem problem, int index, string arrayName)
         {
-            var field = FieldOf(problem, index);
+            var field = FieldOf(problem, index, arrayName);
             return problem switch
             {
                 Problem.ArrayMissing => $"{arrayName} is required: the leads go in an array named {arrayName}",
                 Problem.ArrayNotArray => $"{arrayName} must be an array of leads",
+                Problem.ArrayEmpty => $"{arrayName} must contain at least 1 lead",
                 Problem.LeadNotObject => $"{field} must be an object",
                 Problem.EmailMissing => $"{field} is required: every lead needs a valid email",
                 Problem.EmailNotString => $"{field} must be a string",

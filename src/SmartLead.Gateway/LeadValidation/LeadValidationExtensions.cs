@@ -1,4 +1,5 @@
 using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.LeadValidation;
 
@@ -10,6 +11,7 @@ internal static class LeadValidationExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddLiveOptions<LeadsOptions>(LeadsOptions.SectionName);
+        services.AddGatewayMetrics();
         return services;
     }
 

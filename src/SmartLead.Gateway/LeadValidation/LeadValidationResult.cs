@@ -14,6 +14,9 @@ internal static class LeadConstraint
     /// <summary>An email that is not a valid address.</summary>
     public const string Format = "format";
 
+    /// <summary>An empty lead array: the import would cost a request and do nothing.</summary>
+    public const string MinItems = "minItems";
+
     /// <summary>More leads than <see cref="LeadsOptions.MaxLeadsPerRequest"/>.</summary>
     public const string MaxItems = "maxItems";
 

@@ -18,7 +18,8 @@ internal sealed class LeadsOptions
     public int MaxLeadsPerRequest { get; set; } = 400;
 
     /// <summary>
-    /// Largest import body in bytes; a larger one is answered 413 without being read in full.
+    /// Largest import body in bytes; a larger one is answered 413 without being read in full. The one limit of an
+    /// import: the buffer the check reads it into is the one every retry replays.
     /// Default 4 MiB (4,194,304): 400 leads with generous custom fields stay well under 1 MB.
     /// Range 1 KiB–16 MiB, which keeps it under Kestrel's own 30 MB request limit.
     /// </summary>

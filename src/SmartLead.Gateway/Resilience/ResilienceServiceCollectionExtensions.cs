@@ -2,20 +2,20 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.Resilience;
 
 internal static class ResilienceServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <c>Retry</c> and <c>CircuitBreaker</c> settings (validated at start, hot-reloaded), the shared
-    /// pipeline, <see cref="ResilienceHandlers"/>, and the two stages (body buffering, resilience) the forwarder
-    /// client factory puts in its handler chain. Calling it twice registers nothing more.
+    /// Registers the <c>Retry</c> and <c>CircuitBreaker</c> settings (validated at start, hot-reloaded) and the shared
+    /// pipeline that the handlers of <see cref="UpstreamChain"/> use. Calling it twice registers nothing more.
     /// </summary>
     public static IServiceCollection AddGatewayResilience(this IServiceCollection services)
     {
         // A second call would bind the options twice, and the binder appends list items (Retry:StatusCodes) twice.
-        if (services.Any(d => d.ServiceType == typeof(ResilienceHandlers)))
+        if (services.Any(d => d.ServiceType == typeof(LiveOptions<RetryOptions>)))
         {
             return services;
         }
@@ -25,19 +25,12 @@ internal static class ResilienceServiceCollectionExtensions
         services.AddLiveOptions<CircuitBreakerOptions>(CircuitBreakerOptions.SectionName);
         services.AddSingleton<IValidateOptions<CircuitBreakerOptions>, CircuitBreakerOptionsValidator>();
 
-        // The attempt timeout is SmartLead:Timeout, which forwarding registers; standing alone (tests, tools),
-        // resilience registers it itself.
-        if (!services.Any(d => d.ServiceType == typeof(LiveOptions<SmartLeadOptions>)))
-        {
-            services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
-        }
+        // The attempt timeout is SmartLead:Timeout, which forwarding registers too (registering twice is harmless).
+        services.AddLiveOptions<SmartLeadOptions>(SmartLeadOptions.SectionName);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddGatewayMetrics();
         services.TryAddSingleton<UpstreamResiliencePipeline>();
-        services.TryAddSingleton<ResilienceHandlers>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BodyBufferingStage>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, ResilienceStage>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, AttemptTimeoutStage>());
         return services;
     }
 }

@@ -43,13 +43,25 @@ internal sealed class RetryClassifier
         _ => null,
     };
 
-    /// <summary>What the circuit breaker counts as a failure: 5xx, attempt timeouts and connection failures.</summary>
+    /// <summary>
+    /// What the circuit breaker counts as a failure: 5xx, attempt timeouts and connection failures (a cancellation that
+    /// reaches here is not the client's: the sockets gave up connecting).
+    /// </summary>
     public static bool IsBreakerFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
     {
         null => outcome.Result is { } response && (int)response.StatusCode >= 500,
-        TimeoutRejectedException or HttpRequestException => true,
+        TimeoutRejectedException or HttpRequestException or OperationCanceledException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// An outcome SmartLead did not give: the gateway refused the attempt (budget) or the client gave up (its
+    /// <paramref name="requestAborted"/> fired). Neither says anything about SmartLead's health, so the breaker records
+    /// neither. A cancellation the client did not ask for (the sockets' connect timeout) is SmartLead's.
+    /// </summary>
+    public static bool IsNotSmartLeads(Outcome<HttpResponseMessage> outcome, CancellationToken requestAborted) =>
+        outcome.Exception is Errors.GatewayRejectedException
+        || (outcome.Exception is OperationCanceledException && requestAborted.IsCancellationRequested);
 
     /// <summary>
     /// The reason to retry (as <see cref="Describe"/> names it), or null when the outcome goes to the client as it is.

@@ -20,7 +20,7 @@ internal sealed class RetryOptions
     /// <summary>Retries after the first attempt; 0 turns retrying off. Default 5.</summary>
     public int MaxRetries { get; set; } = 5;
 
-    /// <summary>First backoff; each retry doubles it, with jitter. Default 1 s.</summary>
+    /// <summary>First backoff of Polly's exponential backoff with jitter (about doubling per retry). Default 1 s.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Longest backoff the gateway picks by itself (an upstream <c>Retry-After</c> may ask for more). Default 30 s.</summary>

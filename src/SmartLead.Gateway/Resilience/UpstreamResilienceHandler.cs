@@ -3,7 +3,6 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using SmartLead.Gateway.Errors;
-using SmartLead.Gateway.Logging;
 
 namespace SmartLead.Gateway.Resilience;
 
@@ -42,9 +41,16 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
         try
         {
             response = await snapshot.Pipeline.ExecuteAsync(
-                static (ctx, state) => state.Handler.SendAttemptAsync(state.Request, ctx.CancellationToken),
+                static (ctx, state) => new ValueTask<HttpResponseMessage>(state.Handler.SendAttemptAsync(state.Request, ctx.CancellationToken)),
                 context,
                 (Handler: this, Request: request));
+            LastAnswer.Take(context)?.Dispose();
+        }
+        catch (Exception ex) when (ex is GatewayRejectedException or BrokenCircuitException && LastAnswer.Take(context) is { } last)
+        {
+            // SmartLead answered an earlier attempt; the gateway refused the retry. SmartLead's answer says more.
+            Log.RetryRefused(_logger, (int)last.StatusCode);
+            response = last;
         }
         catch (BrokenCircuitException ex)
         {
@@ -60,6 +66,7 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
         }
         finally
         {
+            LastAnswer.Take(context)?.Dispose();
             ResilienceContextPool.Shared.Return(context);
         }
 
@@ -67,11 +74,8 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
         return response;
     }
 
-    private async ValueTask<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        RequestLogFeature.From(request)?.RecordAttempt();
-        return await base.SendAsync(request, cancellationToken);
-    }
+    private Task<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        base.SendAsync(request, cancellationToken);
 
     /// <summary>
     /// A 429 whose wait (known only from <c>X-RateLimit-Reset</c>) is too long to sit out goes back at once; it gets
@@ -97,5 +101,9 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
         [LoggerMessage(EventId = 6010, Level = LogLevel.Information,
             Message = "SmartLead answered 429 with a reset {Seconds} s away, beyond Retry:MaxRetryAfter; returned at once with Retry-After")]
         public static partial void RetryAfterAdded(ILogger logger, long seconds);
+
+        [LoggerMessage(EventId = 6011, Level = LogLevel.Information,
+            Message = "The gateway refused a retry (budget or breaker); the client gets SmartLead's last answer, {Status}")]
+        public static partial void RetryRefused(ILogger logger, int status);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -5,15 +6,16 @@ using Polly.Timeout;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.Resilience;
 
 /// <summary>
-/// The one Polly pipeline every forwarder client shares: retry (outermost) → circuit breaker → attempt timeout.
+/// The one Polly pipeline every forwarder client shares: retry (outermost) around the circuit breaker, with the
+/// attempt timeout beside it for <see cref="AttemptTimeoutHandler"/>, which runs inside the budget.
 /// A singleton, because YARP may rebuild its clients and the breaker must remember SmartLead's health across them.
-/// Follows hot reloads: retry and timeout are stateless and rebuilt on any reload; the breaker (and the state it
-/// holds) is rebuilt only when its own settings actually change, since every reload of any file raises
-/// <see cref="LiveOptions{T}.Changed"/>.
+/// Follows hot reloads: retry and timeout are stateless and rebuilt when their settings change; the breaker (and the
+/// state it holds) is rebuilt only when its own settings change.
 /// </summary>
 internal sealed partial class UpstreamResiliencePipeline : IDisposable
 {
@@ -28,6 +30,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
     private readonly LiveOptions<SmartLeadOptions> _smartLeadOptions;
     private readonly TimeProvider _timeProvider;
     private readonly Func<double> _random;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private BreakerLayer _breaker;
@@ -38,17 +41,19 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         LiveOptions<CircuitBreakerOptions> breakerOptions,
         LiveOptions<SmartLeadOptions> smartLeadOptions,
         TimeProvider timeProvider,
+        GatewayMetrics metrics,
         ILogger<UpstreamResiliencePipeline> logger)
-        : this(retryOptions, breakerOptions, smartLeadOptions, timeProvider, logger, Random.Shared.NextDouble)
+        : this(retryOptions, breakerOptions, smartLeadOptions, timeProvider, metrics, logger, Random.Shared.NextDouble)
     {
     }
 
-    /// <param name="random">Source of jitter in [0, 1); tests pass a fixed one to pin the backoff.</param>
+    /// <param name="random">Polly's source of jitter, in [0, 1); tests pass a fixed one to pin the backoff.</param>
     internal UpstreamResiliencePipeline(
         LiveOptions<RetryOptions> retryOptions,
         LiveOptions<CircuitBreakerOptions> breakerOptions,
         LiveOptions<SmartLeadOptions> smartLeadOptions,
         TimeProvider timeProvider,
+        GatewayMetrics metrics,
         ILogger<UpstreamResiliencePipeline> logger,
         Func<double> random)
     {
@@ -57,6 +62,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         _smartLeadOptions = smartLeadOptions;
         _timeProvider = timeProvider;
         _random = random;
+        _metrics = metrics;
         _logger = logger;
         _breaker = BuildBreakerLayer(BreakerSettings.From(breakerOptions.Current));
         _current = BuildSnapshot(_breaker);
@@ -78,14 +84,6 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         _retryOptions.Changed -= OnStatelessSettingsChanged;
         _smartLeadOptions.Changed -= OnStatelessSettingsChanged;
         _breakerOptions.Changed -= OnBreakerSettingsChanged;
-    }
-
-    /// <summary>The wait before retry <paramref name="attempt"/> (0-based): exponential backoff with ±20 % jitter, capped.</summary>
-    internal static TimeSpan Backoff(RetryOptions options, int attempt, double random)
-    {
-        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30));
-        var jittered = Math.Min(exponential, options.MaxDelay.TotalMilliseconds) * (0.8 + (0.4 * random));
-        return TimeSpan.FromMilliseconds(Math.Min(jittered, options.MaxDelay.TotalMilliseconds));
     }
 
     private void OnStatelessSettingsChanged(object _)
@@ -125,26 +123,34 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 MaxRetryAttempts = options.MaxRetries,
+
+                // Polly's own backoff: exponential from BaseDelay with jitter, capped at MaxDelay.
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.BaseDelay,
+                MaxDelay = options.MaxDelay,
+                Randomizer = _random,
                 ShouldHandle = args => ValueTask.FromResult(
                     classifier.RetryReason(args.Context.Properties.GetValue(RequestKey, null!), args.Outcome, _timeProvider.GetUtcNow()) is not null),
 
-                // Runs before Polly disposes the discarded response, so its headers are still readable here.
-                DelayGenerator = args =>
-                {
-                    var delay = Backoff(options, args.AttemptNumber, _random());
-                    if (args.Outcome.Result is { } response && RetryAfter.From(response, _timeProvider.GetUtcNow()) is { } asked && asked > delay)
-                    {
-                        delay = asked;
-                    }
-
-                    return ValueTask.FromResult<TimeSpan?>(delay);
-                },
+                // When SmartLead names a wait, that is the wait (null keeps Polly's backoff). Runs before Polly
+                // disposes the discarded response, so its headers are still readable here.
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result is { } response && RetryAfter.From(response, _timeProvider.GetUtcNow()) is { } asked && asked > TimeSpan.Zero
+                        ? asked
+                        : (TimeSpan?)null),
                 OnRetry = args =>
                 {
                     var reason = RetryClassifier.Describe(args.Outcome) ?? "unknown";
                     var request = args.Context.Properties.GetValue(RequestKey, null!);
                     RequestLogFeature.From(request)?.RecordRetryReason(reason);
+                    _metrics.Retry(reason);
                     Log.Retrying(_logger, request.Method.Method, args.AttemptNumber + 1, reason, args.RetryDelay);
+                    if (args.Outcome.Result is { } answer)
+                    {
+                        LastAnswer.Keep(args.Context, answer);
+                    }
+
                     return ValueTask.CompletedTask;
                 },
             });
@@ -180,7 +186,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
                 SamplingDuration = settings.SamplingDuration,
                 BreakDuration = settings.BreakDuration,
                 StateProvider = state,
-                ShouldHandle = args => ValueTask.FromResult(RetryClassifier.IsBreakerFailure(args.Outcome)),
+                ShouldHandle = args => CountsForBreaker(args.Outcome, args.Context.CancellationToken, state),
                 OnOpened = args =>
                 {
                     Log.CircuitOpened(_logger, args.BreakDuration);
@@ -199,6 +205,32 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
             })
             .Build();
         return new BreakerLayer(settings, pipeline, state);
+    }
+
+    /// <summary>
+    /// Whether the breaker records <paramref name="outcome"/> as a failure (true) or a success (false), or, for an
+    /// outcome that is not SmartLead's (a budget refusal, a client that gave up), neither. Polly's breaker records
+    /// every outcome its predicate does not handle as a success, so such an outcome is kept out of the record by
+    /// rethrowing it from the predicate: Polly's breaker calls the predicate outside any catch, and the retry above
+    /// takes the exception as the attempt's outcome (never retried). Closed, the failure ratio is then made of
+    /// SmartLead's answers alone. Half-open, the probe's outcome is the only way out, and Polly lets no second probe
+    /// through until it is recorded, so a probe that brought no news opens the circuit again: closing on no
+    /// evidence is what must not happen, and staying half-open would refuse every request for good.
+    /// </summary>
+    private static ValueTask<bool> CountsForBreaker(
+        Outcome<HttpResponseMessage> outcome, CancellationToken requestAborted, CircuitBreakerStateProvider state)
+    {
+        if (RetryClassifier.IsNotSmartLeads(outcome, requestAborted))
+        {
+            if (state.CircuitState == CircuitState.HalfOpen)
+            {
+                return ValueTask.FromResult(true);
+            }
+
+            ExceptionDispatchInfo.Throw(outcome.Exception!);
+        }
+
+        return ValueTask.FromResult(RetryClassifier.IsBreakerFailure(outcome));
     }
 
     private static TimeSpan AttemptTimeout(SmartLeadOptions options) =>

@@ -13,6 +13,8 @@ internal static class LeadPayload
     /// <summary>SmartLead's cap on leads per add-leads request.</summary>
     public const int MaxLeadsPerRequest = 400;
 
+    private static readonly string[] AcceptedListProperties = ["lead_list", "leadList", "leads"];
+
     private static readonly string[] OptionalTextFields =
         ["first_name", "last_name", "company_name", "phone_number", "website", "location"];
 
@@ -27,7 +29,21 @@ internal static class LeadPayload
             return false;
         }
 
-        if (!root.TryGetProperty(listProperty, out var list) || list.ValueKind == JsonValueKind.Null)
+        // Clients send the leads under any of these names (one CLI sends "leads" to the lead-list import); the
+        // gateway checks whichever is there, and so does the sandbox, naming the documented one when none is.
+        JsonElement list = default;
+        var found = false;
+        foreach (var name in (string[])[listProperty, .. AcceptedListProperties])
+        {
+            if (root.TryGetProperty(name, out list))
+            {
+                listProperty = name;
+                found = true;
+                break;
+            }
+        }
+
+        if (!found || list.ValueKind == JsonValueKind.Null)
         {
             error = SandboxJson.Validation($"{listProperty} is required", listProperty, "required");
             return false;
@@ -39,6 +55,7 @@ internal static class LeadPayload
             return false;
         }
 
+        // An empty list is refused, by the gateway too: an import that adds nothing would still cost a request.
         var count = list.GetArrayLength();
         if (count == 0)
         {

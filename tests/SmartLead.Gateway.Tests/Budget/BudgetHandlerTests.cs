@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -15,7 +16,7 @@ namespace SmartLead.Gateway.Tests.Budget;
 /// <summary>The handler in a real chain against a real loopback upstream; timings are real, so asserts are tolerant.</summary>
 public sealed class BudgetHandlerTests : IAsyncLifetime
 {
-    private readonly WireMockServer _upstream = LoopbackUpstreams.StartWireMock();
+    private readonly WireMockServer _upstream = Upstream.StartWireMock();
 
     public BudgetHandlerTests()
     {

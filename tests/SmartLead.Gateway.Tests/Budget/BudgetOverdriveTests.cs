@@ -3,6 +3,7 @@ using System.Net;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
 

@@ -56,6 +56,68 @@ public sealed class ConfigDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Change_BrokenFileMendedWithSameLengthAndTime_IsReadAgain()
+    {
+        // The poll compares length and write time; a file that failed to read must not be remembered as read.
+        var file = Path.Combine(_directory, "a.json");
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"1\"}}");
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder().Add(new ConfigDirectoryConfigurationSource(_directory)).Build();
+        var provider = Assert.Single(configuration.Providers.OfType<ConfigDirectoryConfigurationProvider>());
+        var stamp = DateTime.UtcNow.AddMinutes(-5);
+
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"2\"}x");
+        File.SetLastWriteTimeUtc(file, stamp);
+        for (var i = 0; i < 100 && provider.LastError is null; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(provider.LastError);
+        File.WriteAllText(file, "{\"X\":{\"Y\":\"2\"}}");
+        File.SetLastWriteTimeUtc(file, stamp);
+        for (var i = 0; i < 100 && configuration["X:Y"] != "2"; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("2", configuration["X:Y"]);
+        Assert.Null(provider.LastError);
+    }
+
+    [Fact]
+    public void AppSettingsReload_BrokenFile_KeepsItsLastGoodValuesUntilMended()
+    {
+        var file = Path.Combine(_directory, "appsettings.json");
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":3}}");
+        var configuration = (IConfigurationRoot)new ConfigurationBuilder()
+            .Add(new LastGoodJsonConfigurationSource { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(_directory), Path = "appsettings.json" })
+            .Build();
+        var provider = Assert.Single(configuration.Providers.OfType<LastGoodJsonConfigurationProvider>());
+
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":");
+        configuration.Reload();
+
+        Assert.Equal("3", configuration["Retry:MaxRetries"]);
+        Assert.StartsWith("appsettings.json: ", provider.LastError, StringComparison.Ordinal);
+
+        File.WriteAllText(file, "{\"Retry\":{\"MaxRetries\":4}}");
+        configuration.Reload();
+
+        Assert.Equal("4", configuration["Retry:MaxRetries"]);
+        Assert.Null(provider.LastError);
+    }
+
+    [Fact]
+    public void AppSettingsLoad_BrokenAtStart_StillFails()
+    {
+        File.WriteAllText(Path.Combine(_directory, "appsettings.json"), "{");
+
+        Assert.ThrowsAny<InvalidDataException>(() => new ConfigurationBuilder()
+            .Add(new LastGoodJsonConfigurationSource { FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(_directory), Path = "appsettings.json" })
+            .Build());
+    }
+
+    [Fact]
     public void Load_MissingDirectory_IsEmptyNotAnError()
     {
         var configuration = new ConfigurationBuilder()

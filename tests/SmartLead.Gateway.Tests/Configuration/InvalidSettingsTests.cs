@@ -35,6 +35,22 @@ public sealed class InvalidSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_ProductionKeyFileMissing_ExitsWithCode1NamingTheKeySettings()
+    {
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+            ["SmartLead__ApiKeyFile"] = Path.Combine(_directory, "absent.key"),
+        });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("SmartLead:ApiKeyFile", output, StringComparison.Ordinal);
+        Assert.Contains("SmartLead:ApiKey", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_ValueThatDoesNotConvert_ExitsWithCode1NamingTheKey()
     {
         var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>

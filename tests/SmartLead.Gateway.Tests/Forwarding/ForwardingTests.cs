@@ -138,8 +138,9 @@ public sealed class ForwardingTests : IDisposable
     [Fact]
     public async Task UpstreamTooSlow_Returns504Envelope()
     {
-        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromSeconds(3)));
-        await using var gateway = new GatewayFactory(_upstream.Url!, new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:00.300" });
+        // An upstream that never answers: the one-second timeout always fires, however busy the machine.
+        await using var hanging = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
+        await using var gateway = new GatewayFactory(hanging.Url, new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:01" });
         using var client = gateway.CreateClient();
 
         var response = await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative));

@@ -1,4 +1,7 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -46,6 +49,14 @@ internal sealed class GatewayFactory : WebApplicationFactory<Program>
     }
 
     public CapturingSink Logs { get; } = new();
+
+    /// <summary>Serves the gateway from real Kestrel on 127.0.0.1 (for raw-socket clients); returns its address.</summary>
+    public Uri StartOnLoopback()
+    {
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

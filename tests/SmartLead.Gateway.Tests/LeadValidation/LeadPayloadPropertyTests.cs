@@ -78,7 +78,7 @@ public sealed partial class LeadPayloadPropertyTests
 
     private static readonly Gen<(JsonObject Root, int MaxLeads, bool Raw)> Payload = Gen.Select(
         Lead.Array[0, 7],
-        Gen.Frequency((20, Gen.Const("lead_list")), (1, Gen.Const("leadList")), (1, Gen.Const("lead_list_x"))),
+        Gen.Frequency((20, Gen.Const("lead_list")), (2, Gen.Const("leadList")), (2, Gen.Const("leads")), (1, Gen.Const("lead_list_x"))),
         Gen.Frequency((20, Gen.Const(true)), (1, Gen.Const(false))),
         Gen.Int[1, 6],
         Gen.Bool,
@@ -213,11 +213,12 @@ public sealed partial class LeadPayloadPropertyTests
             return false;
         }
 
-        var lists = ValuesNamed(root, "lead_list");
+        // Any accepted name carries leads, and every array under any of them must pass.
+        List<JsonElement> lists = [.. ValuesNamed(root, "lead_list"), .. ValuesNamed(root, "leadList"), .. ValuesNamed(root, "leads")];
         return lists.Count > 0
             && lists.All(list =>
                 list.ValueKind == JsonValueKind.Array
-                && list.GetArrayLength() <= maxLeads
+                && list.GetArrayLength() is > 0 and var count && count <= maxLeads
                 && list.EnumerateArray().All(OracleLead));
     }
 

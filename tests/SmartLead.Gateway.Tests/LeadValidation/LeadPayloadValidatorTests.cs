@@ -59,21 +59,46 @@ public sealed class LeadPayloadValidatorTests
     }
 
     [Fact]
-    public void LeadImport_EmptyLeadArray_IsAccepted()
+    public void LeadImport_EmptyLeadArray_IsRefusedAsMinItems()
     {
-        Assert.True(Check("""{"lead_list":[]}""").IsValid);
+        var result = Check("""{"lead_list":[]}""");
+
+        Assert.False(result.IsValid);
+        Assert.Equal("lead_list", result.Field);
+        Assert.Equal(LeadConstraint.MinItems, result.Constraint);
+        Assert.Equal("lead_list must contain at least 1 lead", result.Message);
+    }
+
+    [Theory]
+    [InlineData("lead_list")]
+    [InlineData("leadList")]
+    [InlineData("leads")]
+    public void BothImports_AnyAcceptedArrayName_IsCheckedByEveryRule(string name)
+    {
+        var body = Utf8($$"""{"{{name}}":[{"email":"a@example.com"},{"first_name":"No email"}]}""");
+        foreach (var endpoint in new[] { LeadImportEndpoint.CampaignLeads, LeadImportEndpoint.LeadListImport })
+        {
+            var valid = LeadPayloadValidator.Validate(Utf8($$"""{"{{name}}":[{"email":"a@example.com"}]}"""), endpoint, 400);
+            var refused = LeadPayloadValidator.Validate(body, endpoint, 400);
+            var tooMany = LeadPayloadValidator.Validate(body, endpoint, 1);
+
+            Assert.True(valid.IsValid, valid.Message);
+            Assert.Equal($"{name}[1].email", refused.Field);
+            Assert.Equal(LeadConstraint.Required, refused.Constraint);
+            Assert.Equal(name, tooMany.Field);
+            Assert.Equal(LeadConstraint.MaxItems, tooMany.Constraint);
+        }
     }
 
     [Fact]
-    public void LeadListImport_CamelCaseLeadList_IsTheArrayChecked()
+    public void LeadListImport_NoAcceptedArrayName_NamesTheDocumentedOne()
     {
-        var valid = LeadPayloadValidator.Validate(Utf8(LeadListImport(2)), LeadImportEndpoint.LeadListImport, 400);
-        var snakeCase = LeadPayloadValidator.Validate(Utf8(CampaignImport(2)), LeadImportEndpoint.LeadListImport, 400);
+        var result = LeadPayloadValidator.Validate(Utf8("""{"lead_items":[{"email":"a@example.com"}]}"""), LeadImportEndpoint.LeadListImport, 400);
 
-        Assert.True(valid.IsValid, valid.Message);
-        Assert.False(snakeCase.IsValid);
-        Assert.Equal("leadList", snakeCase.Field);
-        Assert.Equal(LeadConstraint.Required, snakeCase.Constraint);
+        Assert.False(result.IsValid);
+        Assert.Equal("leadList", result.Field);
+        Assert.Equal(LeadConstraint.Required, result.Constraint);
+        Assert.Equal("leadList is required: the leads go in an array named leadList", result.Message);
     }
 
     [Theory]
@@ -216,7 +241,7 @@ public sealed class LeadPayloadValidatorTests
     [InlineData("{}")]
     [InlineData("""{"settings":{"lead_list":[]}}""")]
     [InlineData("""{"Lead_List":[]}""")]
-    [InlineData("""{"leadList":[]}""")]
+    [InlineData("""{"lead_lists":[]}""")]
     public void LeadImport_LeadArrayMissing_IsRefusedAsRequired(string body)
     {
         var result = Check(body);

@@ -4,7 +4,7 @@ using Polly.CircuitBreaker;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 

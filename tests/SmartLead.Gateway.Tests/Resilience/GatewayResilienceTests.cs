@@ -6,7 +6,7 @@ using Serilog.Events;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
@@ -32,6 +32,7 @@ public sealed class GatewayResilienceTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("[]", await response.Content.ReadAsStringAsync());
+        Assert.Equal("3", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
         var logEvent = Assert.Single(await gateway.Logs.WaitForEventIdAsync(2001));
         Assert.Equal(3, Scalar(logEvent, "Attempts"));
         Assert.Equal("503,503", Scalar(logEvent, "RetryReasons"));
@@ -56,14 +57,16 @@ public sealed class GatewayResilienceTests : IDisposable
     [Fact]
     public async Task Gateway_AttemptsTimeOut_Answers504UpstreamTimeout()
     {
-        _upstream.GivenSequence("GET", "/api/v1/campaigns/", Status(200).WithDelay(TimeSpan.FromSeconds(3)));
-        await using var gateway = Gateway(_upstream.Url!, new() { ["Retry:MaxRetries"] = "1", ["SmartLead:Timeout"] = "00:00:00.200" });
+        await using var hanging = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
+        await using var gateway = Gateway(hanging.Url, new() { ["Retry:MaxRetries"] = "1", ["SmartLead:Timeout"] = "00:00:01" });
         using var client = gateway.CreateClient();
 
         using var response = await client.GetAsync(new Uri("/api/v1/campaigns/", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("UPSTREAM_TIMEOUT", await ErrorCode(response));
+        Assert.Equal(2, hanging.RequestCount);
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
     }
 
     [Fact]
@@ -76,6 +79,7 @@ public sealed class GatewayResilienceTests : IDisposable
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("UPSTREAM_UNAVAILABLE", await ErrorCode(response));
+        Assert.Equal("3", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
         var logEvent = Assert.Single(await gateway.Logs.WaitForEventIdAsync(2001));
         Assert.Equal(3, Scalar(logEvent, "Attempts"));
         Assert.Equal("connect,connect", Scalar(logEvent, "RetryReasons"));
@@ -116,6 +120,24 @@ public sealed class GatewayResilienceTests : IDisposable
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("PAYLOAD_TOO_LARGE", await ErrorCode(response));
         Assert.Equal(0, _upstream.RequestCount());
+    }
+
+    [Fact]
+    public async Task Gateway_LeadImportRetried_ReplaysTheBufferTheLeadCheckRead()
+    {
+        // The retry buffer's limit is far below the import: had the chain read the body again, it would answer 413.
+        _upstream.GivenSequence("POST", "/api/v1/campaigns/7/leads", Status(503), Status(200));
+        await using var gateway = Gateway(_upstream.Url!, new() { ["Retry:MaxBufferedBodyBytes"] = "16" });
+        using var client = gateway.CreateClient();
+        var bytes = System.Text.Encoding.UTF8.GetBytes("{\"lead_list\":[{\"email\":\"a@example.com\"},{\"email\":\"b@example.com\"}]}");
+
+        using var response = await client.PostAsync(new Uri("/api/v1/campaigns/7/leads", UriKind.Relative), new SingleUseContent(bytes));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("2", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
+        var received = _upstream.LogEntries.Select(e => e.RequestMessage!.BodyAsBytes).ToList();
+        Assert.Equal(2, received.Count);
+        Assert.All(received, body => Assert.Equal(bytes, body));
     }
 
     private static ResilientGateway Gateway(string upstreamUrl, Dictionary<string, string?>? settings = null)

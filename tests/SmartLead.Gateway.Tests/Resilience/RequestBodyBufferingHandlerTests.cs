@@ -2,7 +2,7 @@ using System.Net;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 

@@ -2,16 +2,19 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
 /// <summary>
-/// The resilience services as the gateway registers them, over in-memory configuration, with short real-time delays
-/// unless a test overrides them; hands out chains ending in a real <see cref="SocketsHttpHandler"/>.
+/// The resilience and budget services as the gateway registers them (the budget off unless a test turns it on), over
+/// in-memory configuration, with short real-time delays unless a test overrides them; hands out the production chain
+/// ending in a real <see cref="SocketsHttpHandler"/>.
 /// </summary>
 internal sealed class ResilienceTestHost : IDisposable
 {
@@ -21,6 +24,7 @@ internal sealed class ResilienceTestHost : IDisposable
         ["Retry:MaxDelay"] = "00:00:00.020",
         ["CircuitBreaker:Enabled"] = "false",
         ["SmartLead:Timeout"] = "00:00:10",
+        ["RateLimit:Enabled"] = "false",
     };
 
     private readonly ServiceProvider _services;
@@ -49,9 +53,11 @@ internal sealed class ResilienceTestHost : IDisposable
             sp.GetRequiredService<LiveOptions<CircuitBreakerOptions>>(),
             sp.GetRequiredService<LiveOptions<SmartLeadOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<GatewayMetrics>(),
             sp.GetRequiredService<ILogger<UpstreamResiliencePipeline>>(),
             () => 0.5));
         services.AddGatewayResilience();
+        services.AddUpstreamBudget();
         _services = services.BuildServiceProvider();
         Time = _services.GetRequiredService<TimeProvider>();
     }
@@ -67,11 +73,11 @@ internal sealed class ResilienceTestHost : IDisposable
     /// <summary>Every attempt's time (from the host's clock), recorded just above the sockets.</summary>
     public List<DateTimeOffset> AttemptTimes { get; } = [];
 
-    /// <summary>A new chain, as <c>WrapHandler</c> builds one: buffering → resilience → recorder → sockets.</summary>
+    /// <summary>The production chain (<see cref="UpstreamChain"/>) over a recorder above real sockets.</summary>
     public HttpMessageInvoker CreateInvoker()
     {
         var recorder = new AttemptRecorder(Time, AttemptTimes) { InnerHandler = new SocketsHttpHandler { UseProxy = false } };
-        var invoker = new HttpMessageInvoker(_services.GetRequiredService<ResilienceHandlers>().Wrap(recorder));
+        var invoker = new HttpMessageInvoker(UpstreamChain.Create(_services, recorder));
         _owned.Add(invoker);
         return invoker;
     }

@@ -154,11 +154,24 @@ public sealed class RetryClassifierTests
         Assert.Equal(expected, RetryClassifier.IsBreakerFailure(Outcome.FromResult(new HttpResponseMessage((HttpStatusCode)status))));
 
     [Fact]
-    public void IsBreakerFailure_CountsTimeoutsAndConnectionFailures_NotCancellation()
+    public void IsBreakerFailure_CountsTimeoutsAndConnectionFailures()
     {
         Assert.True(RetryClassifier.IsBreakerFailure(Outcome.FromException<HttpResponseMessage>(new TimeoutRejectedException())));
         Assert.True(RetryClassifier.IsBreakerFailure(Outcome.FromException<HttpResponseMessage>(ConnectFailure())));
-        Assert.False(RetryClassifier.IsBreakerFailure(Outcome.FromException<HttpResponseMessage>(new OperationCanceledException())));
+    }
+
+    [Fact]
+    public void IsNotSmartLeads_ClientCancelledOrGatewayRefused_IsTrue_SocketsGivingUpIsSmartLeads()
+    {
+        var cancelled = new CancellationToken(canceled: true);
+        var cancellation = Outcome.FromException<HttpResponseMessage>(new TaskCanceledException("connect timeout", new TimeoutException()));
+        var refusal = Outcome.FromException<HttpResponseMessage>(new SmartLead.Gateway.Errors.GatewayRejectedException(429, "RATE_LIMIT_EXCEEDED", "full"));
+
+        Assert.True(RetryClassifier.IsNotSmartLeads(cancellation, cancelled));
+        Assert.True(RetryClassifier.IsNotSmartLeads(refusal, CancellationToken.None));
+        Assert.False(RetryClassifier.IsNotSmartLeads(cancellation, CancellationToken.None));
+        Assert.True(RetryClassifier.IsBreakerFailure(cancellation));
+        Assert.False(RetryClassifier.IsNotSmartLeads(Outcome.FromException<HttpResponseMessage>(ConnectFailure()), cancelled));
     }
 
     private static HttpRequestException ConnectFailure() =>

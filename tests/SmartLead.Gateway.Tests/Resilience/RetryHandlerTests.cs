@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +6,7 @@ using Polly.Timeout;
 using SmartLead.Gateway.Tests.Infrastructure;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
-using static SmartLead.Gateway.Tests.Resilience.WireMockExtensions;
+using static SmartLead.Gateway.Tests.Infrastructure.WireMockExtensions;
 
 namespace SmartLead.Gateway.Tests.Resilience;
 
@@ -230,19 +229,19 @@ public sealed class RetryHandlerTests : IDisposable
     [Fact]
     public async Task Get_AttemptTimeout_IsRetriedThenSurfacesAsTimeoutException()
     {
-        using var host = new ResilienceTestHost(new Dictionary<string, string?>
-        {
-            ["Retry:MaxRetries"] = "1",
-            ["SmartLead:Timeout"] = "00:00:00.200",
-        });
-        _upstream.GivenSequence("GET", Campaigns, Status(200).WithDelay(TimeSpan.FromSeconds(3)));
-        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, Url(Campaigns));
-        var clock = Stopwatch.StartNew();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "1", ["SmartLead:Timeout"] = "00:01:00" }, time);
+        await using var upstream = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
+        var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, upstream.Url + Campaigns);
 
-        var ex = await Assert.ThrowsAsync<TimeoutException>(() => host.CreateInvoker().SendAsync(request, CancellationToken.None));
+        var sending = host.CreateInvoker().SendAsync(request, CancellationToken.None);
+        await upstream.WaitForRequestsAsync(1);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await AdvanceUntilAsync(time, () => upstream.RequestCount >= 2);
+        time.Advance(TimeSpan.FromMinutes(1));
 
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => sending.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.IsType<TimeoutRejectedException>(ex.InnerException);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"took {clock.Elapsed}");
         Assert.Equal(2, log.Attempts);
         Assert.Equal(["timeout"], log.RetryReasons);
     }
@@ -255,30 +254,14 @@ public sealed class RetryHandlerTests : IDisposable
         // real-time timeout did, on a busy 2-core CI run).
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:01:00" }, time);
-        await using var upstream = await ScriptedUpstream.StartAsync(async (n, context) =>
-        {
-            if (n == 1)
-            {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-                return;
-            }
-
-            await context.Response.WriteAsync("fast");
-        });
+        await using var upstream = await ScriptedUpstream.StartAsync((n, context) =>
+            n == 1 ? ScriptedUpstream.HangAsync(context) : context.Response.WriteAsync("fast"));
         var (request, log) = ResilienceTestHost.Request(HttpMethod.Get, upstream.Url + Campaigns + "?api_key=test-key");
 
         var sending = host.CreateInvoker().SendAsync(request, CancellationToken.None);
-        for (var i = 0; i < 2000 && upstream.RequestCount < 1; i++)
-        {
-            await Task.Delay(5);
-        }
-
+        await upstream.WaitForRequestsAsync(1);
         time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromMilliseconds(1));
-        for (var i = 0; i < 2000 && upstream.RequestCount < 2; i++)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(10)); // the backoff before the retry, a step at a time
-            await Task.Delay(5);
-        }
+        await AdvanceUntilAsync(time, () => upstream.RequestCount >= 2);
 
         using var response = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -291,12 +274,17 @@ public sealed class RetryHandlerTests : IDisposable
     [Fact]
     public async Task Post_AttemptTimeoutOnNonImport_IsNotRetried()
     {
-        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:00.200" });
-        _upstream.GivenSequence("POST", "/api/v1/campaigns/create", Status(200).WithDelay(TimeSpan.FromSeconds(3)));
-        var (request, log) = ResilienceTestHost.Request(HttpMethod.Post, Url("/api/v1/campaigns/create"), new StringContent("{}"));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:01:00" }, time);
+        await using var upstream = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
+        var (request, log) = ResilienceTestHost.Request(HttpMethod.Post, upstream.Url + "/api/v1/campaigns/create", new StringContent("{}"));
 
-        await Assert.ThrowsAsync<TimeoutException>(() => host.CreateInvoker().SendAsync(request, CancellationToken.None));
+        var sending = host.CreateInvoker().SendAsync(request, CancellationToken.None);
+        await upstream.WaitForRequestsAsync(1);
+        time.Advance(TimeSpan.FromMinutes(1));
 
+        await Assert.ThrowsAsync<TimeoutException>(() => sending.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, upstream.RequestCount);
         Assert.Equal(1, log.Attempts);
     }
 
@@ -321,17 +309,35 @@ public sealed class RetryHandlerTests : IDisposable
     [Fact]
     public async Task Reload_AttemptTimeout_AppliesToTheNextRequest()
     {
-        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "0" });
-        _upstream.GivenSequence("GET", Campaigns, Status(200).WithDelay(TimeSpan.FromMilliseconds(500)));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var host = new ResilienceTestHost(new Dictionary<string, string?> { ["Retry:MaxRetries"] = "0", ["SmartLead:Timeout"] = "00:10:00" }, time);
+        await using var upstream = await ScriptedUpstream.StartAsync((_, context) => ScriptedUpstream.HangAsync(context));
         var invoker = host.CreateInvoker();
-        using (var first = await invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(Campaigns)), CancellationToken.None))
+        var first = invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, upstream.Url + Campaigns), CancellationToken.None);
+        await upstream.WaitForRequestsAsync(1);
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.False(first.IsCompleted);
+
+        host.Reload(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:30" });
+        var second = invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, upstream.Url + Campaigns), CancellationToken.None);
+        await upstream.WaitForRequestsAsync(2);
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        // The new timeout cuts the request sent after the reload; the one sent before keeps the ten minutes it began with.
+        await Assert.ThrowsAsync<TimeoutException>(() => second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(first.IsCompleted);
+        time.Advance(TimeSpan.FromMinutes(9));
+        await Assert.ThrowsAsync<TimeoutException>(() => first.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Moves fake time in small steps (the retry's backoff) until <paramref name="done"/>, bounded in real time.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
+    {
+        for (var i = 0; i < 2000 && !done(); i++)
         {
-            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(5);
         }
-
-        host.Reload(new Dictionary<string, string?> { ["SmartLead:Timeout"] = "00:00:00.100" });
-
-        await Assert.ThrowsAsync<TimeoutException>(() => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(Campaigns)), CancellationToken.None));
     }
 
     private string Url(string path) => _upstream.Urls[0] + path + "?api_key=test-key";

@@ -280,11 +280,19 @@ public sealed class SandboxServerTests
             new { leadList = new[] { new { email = "a@example.com" }, new { email = "a@example.com" } }, fileName = "x.csv" });
         using var body = await Json(response);
         using var snakeCase = await client.PostAsJsonAsync(Url("/api/v1/lead-list/2001/import"), Leads("b@example.com"));
+        using var leads = await client.PostAsJsonAsync(Url("/api/v1/lead-list/2001/import"), new { leads = new[] { new { email = "c@example.com" } } });
+        using var none = await client.PostAsJsonAsync(Url("/api/v1/lead-list/2001/import"), new { lead_items = new[] { new { email = "d@example.com" } } });
+        using var noneBody = await Json(none);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, body.RootElement.GetProperty("upload_count").GetInt32());
         Assert.Equal(1, body.RootElement.GetProperty("duplicate_count").GetInt32());
-        Assert.Equal(HttpStatusCode.BadRequest, snakeCase.StatusCode);
+
+        // The names the gateway accepts are the sandbox's too; none of them names the documented one.
+        Assert.Equal(HttpStatusCode.OK, snakeCase.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, leads.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        Assert.Equal("leadList", noneBody.RootElement.GetProperty("error").GetProperty("details").GetProperty("field").GetString());
     }
 
     [Fact]

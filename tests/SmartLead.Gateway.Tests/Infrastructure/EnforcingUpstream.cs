@@ -1,28 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using WireMock.Server;
-using WireMock.Settings;
 
-namespace SmartLead.Gateway.Tests.Budget;
-
-internal static class LoopbackUpstreams
-{
-    public static WireMockServer StartWireMock() =>
-        WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{FreePort()}"], StartAdminInterface = false });
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
+namespace SmartLead.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A stand-in for SmartLead's limit: a Kestrel app on 127.0.0.1 that counts arrivals in an exact sliding window
@@ -35,7 +15,7 @@ internal sealed class EnforcingUpstream : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly int _permitLimit;
     private readonly TimeSpan _window;
-    private WebApplication? _app;
+    private LoopbackServer? _server;
     private int _rejected;
 
     public EnforcingUpstream(int permitLimit, TimeSpan window)
@@ -62,20 +42,15 @@ internal sealed class EnforcingUpstream : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.Run(Handle);
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.First());
+        _server = await Upstream.StartKestrelAsync(Handle);
+        BaseAddress = new Uri(_server.Url);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_server is not null)
         {
-            await _app.DisposeAsync();
+            await _server.DisposeAsync();
         }
     }
 

@@ -3,8 +3,9 @@ using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
 
-namespace SmartLead.Gateway.Tests.Resilience;
+namespace SmartLead.Gateway.Tests.Infrastructure;
 
+/// <summary>Canned answer sequences on a WireMock upstream, and fake time driven while real I/O runs.</summary>
 internal static class WireMockExtensions
 {
     /// <summary>Answers successive requests to <paramref name="path"/> with <paramref name="responses"/>; the last one repeats.</summary>
