@@ -37,8 +37,7 @@ public sealed class StatusJsonTests : IDisposable
         }
 
         var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
-        metrics.UpstreamAttempt("200");
-        metrics.UpstreamAttempt("429");
+        metrics.UpstreamAttempt("429"); // the three calls above recorded their own 200 attempts
         metrics.Retry("429");
         metrics.LeadRejection("maxItems");
 
@@ -64,13 +63,14 @@ public sealed class StatusJsonTests : IDisposable
         Assert.Equal("closed", root.GetProperty("breaker").GetProperty("state").GetString());
         Assert.Equal(0, root.GetProperty("breaker").GetProperty("value").GetInt32());
         var upstream = root.GetProperty("upstream");
-        Assert.Equal(2, upstream.GetProperty("attempts").GetInt64());
+        Assert.Equal(4, upstream.GetProperty("attempts").GetInt64());
+        Assert.Equal(3, upstream.GetProperty("statuses").GetProperty("200").GetInt64());
         Assert.Equal(1, upstream.GetProperty("statuses").GetProperty("429").GetInt64());
         Assert.Equal(1, upstream.GetProperty("retryReasons").GetProperty("429").GetInt64());
         Assert.Equal(1, root.GetProperty("leadRejections").GetProperty("maxItems").GetInt64());
         Assert.Equal(ApiKeyStore.Fingerprint(GatewayFactory.TestKey), root.GetProperty("key").GetProperty("fingerprint").GetString());
         Assert.Equal(StatusHistoryLength, root.GetProperty("history").GetProperty("buckets").GetArrayLength());
-        Assert.Equal(2, root.GetProperty("history").GetProperty("buckets").EnumerateArray().Sum(b => b.GetProperty("attempts").GetInt64()));
+        Assert.Equal(4, root.GetProperty("history").GetProperty("buckets").EnumerateArray().Sum(b => b.GetProperty("attempts").GetInt64()));
     }
 
     [Fact]
