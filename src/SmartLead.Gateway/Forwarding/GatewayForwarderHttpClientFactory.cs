@@ -11,6 +11,11 @@ internal sealed class GatewayForwarderHttpClientFactory(IServiceProvider service
 {
     protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
     {
+        // The key goes on last, just above the sockets (see ApiKeyInjectionHandler).
+        var injection = ActivatorUtilities.CreateInstance<Credentials.ApiKeyInjectionHandler>(services);
+        injection.InnerHandler = handler;
+        handler = injection;
+
         // YARP asks again whenever the cluster's client settings change: every call builds fresh handler
         // instances (a DelegatingHandler belongs to one chain) around shared state (breaker, budget).
         DelegatingHandler[] outermostFirst =

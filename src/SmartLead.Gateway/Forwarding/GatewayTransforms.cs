@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Primitives;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
+using Microsoft.AspNetCore.Http.Features;
 using SmartLead.Gateway.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
@@ -9,11 +10,13 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace SmartLead.Gateway.Forwarding;
 
 /// <summary>
-/// The edits YARP makes to every request and response. Requests: the client's keys out, the gateway's key in,
-/// the request id along, the request's log feature handed to the forwarder's handler chain. Responses: keys scrubbed
-/// from every header (a SmartLead redirect's <c>Location</c> would otherwise hand the key to the client).
+/// The edits YARP makes to every request and response. Requests: the client's keys out (the gateway's key goes on
+/// later, per attempt, in <see cref="ApiKeyInjectionHandler"/>), the request id along, the request's log feature and
+/// keys handed to the forwarder's handler chain. Responses: keys scrubbed from every header name and value and from
+/// the reason phrase (a SmartLead redirect's <c>Location</c> would otherwise hand the key to the client); an answer in
+/// a coding the gateway cannot read is refused.
 /// </summary>
-internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redactor) : ITransformProvider
+internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -44,10 +47,15 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
                 "The gateway has no SmartLead key loaded; set SmartLead:ApiKey or SmartLead:ApiKeyFile."));
         }
 
-        var query = ApiKeyQuery.Rewrite(context.HttpContext.Request.QueryString.Value, key);
+        var query = ApiKeyQuery.Strip(context.HttpContext.Request.QueryString.Value);
         context.ProxyRequest.RequestUri = RawPath(context.HttpContext) is { } rawPath
             ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query)
             : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
+
+        if (context.HttpContext.Features.Get<RequestKeys>() is { } requestKeys)
+        {
+            context.ProxyRequest.Options.Set(RequestKeys.OptionKey, requestKeys);
+        }
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
@@ -89,27 +97,57 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         return path;
     }
 
-    private ValueTask TransformResponse(ResponseTransformContext context)
+    private async ValueTask TransformResponse(ResponseTransformContext context)
     {
-        var headers = context.HttpContext.Response.Headers;
-        List<string>? tainted = null;
+        var patterns = context.HttpContext.Features.Get<RequestKeys>()?.Patterns()
+            ?? keys.PatternsFor(keys.Current is { } current ? [current] : []);
+        if (context.ProxyResponse?.Content.Headers.ContentEncoding is { Count: > 0 } codings
+            && codings.Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            // Asked for identity, sent something ApiKeyInjectionHandler could not decode: its bytes cannot be searched
+            // for the key, so they do not reach the client.
+            context.SuppressResponseBody = true;
+            await GatewayError.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayError.UpstreamUnavailable,
+                "SmartLead answered in a content coding the gateway cannot read.");
+            return;
+        }
+
+        ScrubHeaders(context.HttpContext.Response.Headers, patterns);
+        var response = context.HttpContext.Features.Get<IHttpResponseFeature>();
+        if (response?.ReasonPhrase is { } reason)
+        {
+            response.ReasonPhrase = patterns.Scrub(reason);
+        }
+    }
+
+    /// <summary>Names and values: a server can echo the query into a header name as easily as into a value.</summary>
+    private static void ScrubHeaders(IHeaderDictionary headers, KeyPatterns patterns)
+    {
+        if (patterns.IsEmpty)
+        {
+            return;
+        }
+
+        List<(string Name, string Clean, StringValues Values)>? tainted = null;
         foreach (var (name, values) in headers)
         {
+            var cleanName = patterns.Scrub(name);
+            var dirty = !ReferenceEquals(cleanName, name);
             foreach (var value in values)
             {
-                if (redactor.ContainsSecret(value))
-                {
-                    (tainted ??= []).Add(name);
-                    break;
-                }
+                dirty |= value is not null && !ReferenceEquals(patterns.Scrub(value), value);
+            }
+
+            if (dirty)
+            {
+                (tainted ??= []).Add((name, cleanName, values));
             }
         }
 
-        foreach (var name in tainted ?? [])
+        foreach (var (name, cleanName, values) in tainted ?? [])
         {
-            headers[name] = new StringValues([.. headers[name].Select(v => v is null ? v : redactor.Redact(v))]);
+            headers.Remove(name);
+            headers[cleanName] = new StringValues([.. values.Select(v => v is null ? v : patterns.Scrub(v))]);
         }
-
-        return ValueTask.CompletedTask;
     }
 }
