@@ -28,6 +28,7 @@ internal static class ForwardingExtensions
     /// </summary>
     public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder>? configurePipeline = null)
     {
+        app.UseMiddleware<TunnelRefusalMiddleware>();
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ForwarderErrorMiddleware>();

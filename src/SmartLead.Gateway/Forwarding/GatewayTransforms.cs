@@ -1,7 +1,7 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
-using Microsoft.AspNetCore.Http.Features;
 using SmartLead.Gateway.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;

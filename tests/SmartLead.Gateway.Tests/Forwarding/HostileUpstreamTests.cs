@@ -1,0 +1,323 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using SmartLead.Gateway.Credentials;
+using SmartLead.Gateway.Tests.Infrastructure;
+
+namespace SmartLead.Gateway.Tests.Forwarding;
+
+/// <summary>
+/// A hostile stand-in SmartLead on loopback that echoes the request's key in every form a real server produces
+/// (as is, upper case, percent-encoded in either case, JSON-escaped, truncated, in header names and values and in the
+/// reason phrase), streams, and compresses; the gateway runs on real Kestrel. Every header name and value, the reason
+/// phrase and every body byte the client gets are searched for both keys (the gateway's, a client's) in every form.
+/// </summary>
+public sealed class HostileUpstreamTests : IAsyncLifetime
+{
+    private const string ClientKey = "client-own-key-5512ab";
+    private readonly TaskCompletionSource _releaseStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ScriptedUpstream _upstream = null!;
+    private GatewayFactory _gateway = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await ScriptedUpstream.StartAsync((_, context) => Answer(context));
+        _gateway = new GatewayFactory(_upstream.Url);
+        var port = Upstream.FreePort();
+        _gateway.UseKestrel(port);
+        _gateway.StartServer();
+        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, AutomaticDecompression = DecompressionMethods.None })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _releaseStream.TrySetResult();
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("/api/v1/echo")]
+    [InlineData("/api/v1/echo-json")]
+    [InlineData("/api/v1/echo-headers")]
+    [InlineData("/api/v1/echo-truncated")]
+    public async Task Echo_EveryForm_NoKeyReachesTheClient(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{path}?api_key={ClientKey}&pad=" + new string('x', 40));
+        request.Headers.Add("X-Note", ClientKey);
+        using var response = await _client.SendAsync(request);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(body.Length > 100, "the upstream echoed nothing, so this proves nothing");
+        Assert.Contains("api_key=", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        AssertNoKeyIn(response, body);
+    }
+
+    [Fact]
+    public async Task Echo_KeyFirstInTheQuery_AheadOfWhatTheClientPads()
+    {
+        using var response = await _client.GetAsync(new Uri("/api/v1/query?a=1&" + new string('p', 300), UriKind.Relative));
+
+        var query = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("?api_key=", query, StringComparison.Ordinal);
+        Assert.EndsWith("&a=1&" + new string('p', 300), query, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public async Task Compressed_KnownCoding_DecodedAndScrubbed(string coding)
+    {
+        using var response = await _client.GetAsync(new Uri($"/api/v1/compressed/{coding}?api_key={ClientKey}", UriKind.Relative));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.StartsWith("compressed echo: ?api_key=***", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        AssertNoKeyIn(response, body);
+    }
+
+    [Fact]
+    public async Task Compressed_UnknownCoding_Refused502InTheEnvelope()
+    {
+        using var response = await _client.GetAsync(new Uri($"/api/v1/compressed/zstd?api_key={ClientKey}", UriKind.Relative));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("\"code\":\"UPSTREAM_UNAVAILABLE\"", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+        AssertNoKeyIn(response, body);
+    }
+
+    [Fact]
+    public async Task EventStream_SmallEvents_FirstEventArrivesWhileUpstreamStillHoldsTheStream()
+    {
+        using var response = await _client.GetAsync(new Uri("/api/v1/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        // The upstream writes one short event, flushes, and waits for this test: had the gateway held the event back
+        // until more bytes came, this read would wait for the upstream's own 20 s give-up.
+        var first = await ReadAtLeastAsync(stream, "data: 1\n\n".Length, TimeSpan.FromSeconds(15));
+        Assert.Equal("data: 1\n\n", first);
+        Assert.False(_releaseStream.Task.IsCompleted);
+
+        _releaseStream.TrySetResult();
+        var rest = await new StreamReader(stream).ReadToEndAsync();
+        Assert.Equal("data: 2\n\ndata: 3\n\n", rest);
+    }
+
+    [Fact]
+    public async Task Range_FromTheClient_NeverReachesSmartLead()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/range");
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 9);
+        request.Headers.TryAddWithoutValidation("If-Range", "\"etag\"");
+
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("range=;if-range=", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("websocket")]
+    [InlineData("h2c")]
+    [InlineData("anything/1.0")]
+    public async Task Upgrade_AnyProtocol_Refused400InTheEnvelopeAndNotForwarded(string protocol)
+    {
+        var before = _upstream.RequestCount;
+
+        var answer = await RawAsync($"GET /api/v1/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: {protocol}\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"VALIDATION_ERROR\"", answer, StringComparison.Ordinal);
+        Assert.Equal(before, _upstream.RequestCount);
+    }
+
+    [Theory]
+    [InlineData("CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n")]
+    [InlineData("CONNECT server.smartlead.ai:443 HTTP/1.1\r\nHost: server.smartlead.ai:443\r\n\r\n")]
+    public async Task Connect_Refused400InTheEnvelopeAndNotForwarded(string request)
+    {
+        var before = _upstream.RequestCount;
+
+        var answer = await RawAsync(request);
+
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"VALIDATION_ERROR\"", answer, StringComparison.Ordinal);
+        Assert.Equal(before, _upstream.RequestCount);
+    }
+
+    /// <summary>Both keys, in every form the gateway covers, absent from names, values, reason phrase and body.</summary>
+    private static void AssertNoKeyIn(HttpResponseMessage response, byte[] body)
+    {
+        var texts = new List<string> { Encoding.UTF8.GetString(body), response.ReasonPhrase ?? "" };
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            texts.Add(name);
+            texts.AddRange(values);
+        }
+
+        foreach (var text in texts)
+        {
+            foreach (var view in new[] { text, Decoded(text) })
+            {
+                var fragment = KeyPatterns.FragmentLength(GatewayFactory.TestKey.Length);
+                for (var i = 0; i + fragment <= GatewayFactory.TestKey.Length; i++)
+                {
+                    Assert.DoesNotContain(GatewayFactory.TestKey.Substring(i, fragment), view, StringComparison.OrdinalIgnoreCase);
+                }
+
+                Assert.DoesNotContain(ClientKey, view, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    private static string Decoded(string text) =>
+        new([.. KeyScanner.Decode(Encoding.UTF8.GetBytes(text)).Select(u => (char)u)]);
+
+    private static async Task<string> ReadAtLeastAsync(Stream stream, int count, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        var buffer = new byte[count];
+        await stream.ReadExactlyAsync(buffer, cancel.Token);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    private async Task<string> RawAsync(string request)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, _client.BaseAddress!.Port);
+        await using var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[16384];
+        var total = new StringBuilder();
+        try
+        {
+            while (!total.ToString().Contains("}}", StringComparison.Ordinal) && !total.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer, cancel.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return total.ToString();
+    }
+
+    private async Task Answer(HttpContext context)
+    {
+        var query = context.Request.QueryString.Value ?? "";
+        var key = QueryValue(query, "api_key");
+        var note = context.Request.Headers["X-Note"].ToString();
+        var path = context.Request.Path.Value ?? "";
+        var response = context.Response;
+        switch (path)
+        {
+            case "/api/v1/echo":
+                response.ContentType = "text/plain";
+                await response.WriteAsync(string.Join("\n",
+                    "Cannot GET " + path + query,
+                    "upper: " + query.ToUpperInvariant(),
+                    "percent: " + PercentAll(key, upper: true) + " " + PercentAll(key, upper: false),
+                    "escaped: " + Uri.EscapeDataString(query),
+                    "json-all: " + JsonEscapeAll(key),
+                    "note: " + note + " " + note.ToUpperInvariant() + " " + PercentAll(note, upper: false) + " " + JsonEscapeAll(note)));
+                break;
+            case "/api/v1/echo-json":
+                response.ContentType = "application/json";
+                await response.WriteAsync(JsonSerializer.Serialize(new { url = "https://server.smartlead.ai" + path + query, key, slashes = "a/" + key + "/b", note }));
+                await response.WriteAsync(" " + JsonEscapeAll(key).ToUpperInvariant().Replace("\\U", "\\u", StringComparison.Ordinal));
+                break;
+            case "/api/v1/echo-headers":
+                response.Headers["X-Echo-" + key] = "1";
+                response.Headers["X-Echo"] = "seen " + query;
+                response.Headers["X-Note-" + note] = PercentAll(note, upper: true);
+                response.Headers.Location = "/api/v1/x" + query;
+                context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = "OK " + key;
+                await response.WriteAsync("headers carry it: api_key=" + new string('.', 100));
+                break;
+            case "/api/v1/echo-truncated":
+                // A server that quotes the URL cut to 42 characters, in pieces, each a separate write.
+                var url = "GET " + path + query;
+                foreach (var cut in new[] { 30, 42, 50 })
+                {
+                    await response.WriteAsync("cut: " + url[..Math.Min(cut, url.Length)] + "…\n");
+                }
+
+                await response.WriteAsync("key alone, cut: " + key[..^1] + " and " + key[1..] + " api_key=" + new string('.', 80));
+                break;
+            case "/api/v1/query":
+                await response.WriteAsync(query.Replace(key, "KEY", StringComparison.Ordinal));
+                break;
+            case "/api/v1/range":
+                await response.WriteAsync($"range={context.Request.Headers.Range};if-range={context.Request.Headers.IfRange}");
+                break;
+            case "/api/v1/stream":
+                response.ContentType = "text/event-stream";
+                await response.WriteAsync("data: 1\n\n");
+                await response.Body.FlushAsync();
+                await Task.WhenAny(_releaseStream.Task, Task.Delay(TimeSpan.FromSeconds(20)));
+                await response.WriteAsync("data: 2\n\n");
+                await response.WriteAsync("data: 3\n\n");
+                break;
+            case var compressed when compressed.StartsWith("/api/v1/compressed/", StringComparison.Ordinal):
+                var coding = compressed["/api/v1/compressed/".Length..];
+                var plain = Encoding.UTF8.GetBytes("compressed echo: " + query + " " + PercentAll(key, upper: false));
+                response.Headers.ContentEncoding = coding;
+                await response.Body.WriteAsync(Compress(coding, plain));
+                break;
+            default:
+                response.StatusCode = 404;
+                break;
+        }
+    }
+
+    private static byte[] Compress(string coding, byte[] plain)
+    {
+        using var output = new MemoryStream();
+        using (Stream compressor = coding switch
+        {
+            "gzip" => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
+            "deflate" => new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true),
+            "br" => new BrotliStream(output, CompressionLevel.Fastest, leaveOpen: true),
+            _ => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
+        })
+        {
+            compressor.Write(plain);
+        }
+
+        return output.ToArray();
+    }
+
+    private static string QueryValue(string query, string name) =>
+        query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).Where(p => p[0] == name).Select(p => Uri.UnescapeDataString(p[1])).FirstOrDefault() ?? "";
+
+    private static string PercentAll(string text, bool upper) =>
+        string.Concat(Encoding.UTF8.GetBytes(text).Select(b => "%" + b.ToString(upper ? "X2" : "x2", CultureInfo.InvariantCulture)));
+
+    private static string JsonEscapeAll(string text) =>
+        string.Concat(text.Select(c => c == '/' ? "\\/" : "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture)));
+}
