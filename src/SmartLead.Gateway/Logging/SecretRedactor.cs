@@ -16,8 +16,9 @@ internal sealed partial class SecretRedactor
 {
     public const string Mask = "***";
 
-    // Any name=value pair; whether the name is a key is decided by ApiKeyQuery.
-    [GeneratedRegex(@"(?<name>[^?&=\s""'<>#;,]+)=(?<value>[^&\s""'<>#;]*)", RegexOptions.CultureInvariant)]
+    // Any name=value pair; whether the name is a key is decided by ApiKeyQuery. A value stops at a backslash, so a
+    // JSON-escaped separator (\u0026api_key=) starts the next pair.
+    [GeneratedRegex(@"(?<name>[^?&=\s""'<>#;,]+)=(?<value>[^&\s""'<>#;\\]*)", RegexOptions.CultureInvariant)]
     private static partial Regex QueryParameter();
 
     // Registered keys and their automaton, swapped whole on registration: read by every log event, built rarely.
