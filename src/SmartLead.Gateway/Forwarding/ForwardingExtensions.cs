@@ -19,6 +19,7 @@ internal static class ForwardingExtensions
         services.AddSingleton<IProxyConfigProvider, SmartLeadProxyConfigProvider>();
         services.AddSingleton<ITransformProvider, GatewayTransforms>();
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, GatewayForwarderHttpClientFactory>());
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestHeadLimitsMiddleware.RaiseKestrelLimits);
         return services;
     }
 
@@ -28,6 +29,7 @@ internal static class ForwardingExtensions
     /// </summary>
     public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder>? configurePipeline = null)
     {
+        app.UseMiddleware<RequestHeadLimitsMiddleware>();
         app.UseMiddleware<TunnelRefusalMiddleware>();
         app.MapReverseProxy(proxy =>
         {

@@ -177,6 +177,26 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
         Assert.Equal(before, _upstream.RequestCount);
     }
 
+    [Fact]
+    public async Task RequestLine_OverTheLimit_Answers414InTheEnvelope()
+    {
+        var answer = await RawAsync($"GET /api/v1/echo?pad={new string('x', 9000)} HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 414", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"VALIDATION_ERROR\"", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Headers_OverTheLimit_Answer431InTheEnvelope()
+    {
+        var headers = string.Concat(Enumerable.Range(0, 40).Select(i => $"X-Pad-{i}: {new string('y', 1000)}\r\n"));
+
+        var answer = await RawAsync($"GET /api/v1/echo HTTP/1.1\r\nHost: x\r\n{headers}\r\n");
+
+        Assert.StartsWith("HTTP/1.1 431", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"VALIDATION_ERROR\"", answer, StringComparison.Ordinal);
+    }
+
     /// <summary>Both keys, in every form the gateway covers, absent from names, values, reason phrase and body.</summary>
     private static void AssertNoKeyIn(HttpResponseMessage response, byte[] body)
     {
