@@ -70,7 +70,7 @@ internal static class ApiKeyQuery
     public static List<string> ClientValues(string? rawQuery)
     {
         var values = new List<string>();
-        if (string.IsNullOrEmpty(rawQuery))
+        if (string.IsNullOrEmpty(rawQuery) || !MayHoldKey(rawQuery))
         {
             return values;
         }
@@ -96,6 +96,11 @@ internal static class ApiKeyQuery
     /// <summary>True when some parser could read this raw <c>&amp;</c>-separated segment as carrying <c>api_key</c>.</summary>
     internal static bool HoldsKey(ReadOnlySpan<char> segment)
     {
+        if (!MayHoldKey(segment))
+        {
+            return false;
+        }
+
         foreach (var range in segment.SplitAny(LooseSeparators))
         {
             var part = segment[range];
@@ -118,6 +123,13 @@ internal static class ApiKeyQuery
 
         return false;
     }
+
+    /// <summary>
+    /// Cheap test first, taken by almost every query: a name that reads as <c>api_key</c> holds a <c>k</c>, an
+    /// escape, or a non-ASCII look-alike letter.
+    /// </summary>
+    private static bool MayHoldKey(ReadOnlySpan<char> query) =>
+        query.IndexOfAny('k', 'K', '%') >= 0 || !Ascii.IsValid(query);
 
     /// <summary>Kept for readers of single <c>name=value</c> segments (log redaction).</summary>
     internal static bool IsApiKeySegment(ReadOnlySpan<char> segment)

@@ -36,10 +36,10 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
 
     private ValueTask TransformRequest(RequestTransformContext context)
     {
-        var key = keys.Current;
-        if (key is null)
+        if (keys.Current is null)
         {
-            // Forwarding without a key would only spend budget on SmartLead's 401.
+            // Forwarding without a key would only spend budget on SmartLead's 401. (The key itself goes on later, per
+            // attempt; this only saves the budget when there is none at all.)
             return new ValueTask(GatewayError.WriteAsync(
                 context.HttpContext,
                 StatusCodes.Status503ServiceUnavailable,
@@ -102,7 +102,9 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
         var patterns = context.HttpContext.Features.Get<RequestKeys>()?.Patterns()
             ?? keys.PatternsFor(keys.Current is { } current ? [current] : []);
         if (context.ProxyResponse?.Content.Headers.ContentEncoding is { Count: > 0 } codings
-            && codings.Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+            && codings.Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            && !HttpMethods.IsHead(context.HttpContext.Request.Method)
+            && context.ProxyResponse.StatusCode is not (System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified))
         {
             // Asked for identity, sent something ApiKeyInjectionHandler could not decode: its bytes cannot be searched
             // for the key, so they do not reach the client.
