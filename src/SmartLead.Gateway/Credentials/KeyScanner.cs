@@ -20,7 +20,7 @@ internal sealed class KeyScanner
     private readonly long[] _starts;
     private readonly int[] _escapeChars = new int[6];
     private readonly List<int>? _decoded;
-    private long _units;
+    private int _head;
     private int _state;
     private int _rawState;
     private long _rawEnd;
@@ -64,6 +64,23 @@ internal sealed class KeyScanner
     /// <summary>Feeds one raw unit (a byte, or a character) found at <paramref name="position"/>.</summary>
     public void Feed(int value, long position)
     {
+        if (_escape == None && _state == _rawState && value != '%' && value != '\\')
+        {
+            // The common case: no escape in sight and both views in step, so one step serves both.
+            var folded = FoldUnit(value);
+            _decoded?.Add(folded);
+            Push(position);
+            _state = _rawState = _patterns.Step(_state, folded);
+            _rawEnd = position + 1;
+            if (_patterns.MatchLength(_state) is var length and > 0)
+            {
+                AddMask(_rawEnd - length, _rawEnd);
+                AddMask(Start(length), _rawEnd);
+            }
+
+            return;
+        }
+
         _rawState = _patterns.Step(_rawState, FoldUnit(value));
         _rawEnd = position + 1;
         if (_patterns.MatchLength(_rawState) is var rawLength and > 0)
@@ -158,7 +175,7 @@ internal sealed class KeyScanner
         var depth = _patterns.Depth(_state);
         if (depth > 0)
         {
-            from = Math.Min(from, _starts[(_units - depth) % _starts.Length]);
+            from = Math.Min(from, Start(depth));
         }
 
         return Math.Min(from, _rawEnd - _patterns.Depth(_rawState));
@@ -197,8 +214,7 @@ internal sealed class KeyScanner
     {
         var folded = FoldUnit(value);
         _decoded?.Add(folded);
-        _starts[_units % _starts.Length] = start;
-        _units++;
+        Push(start);
         _state = _patterns.Step(_state, folded);
         var length = _patterns.MatchLength(_state);
         if (length == 0)
@@ -206,7 +222,21 @@ internal sealed class KeyScanner
             return;
         }
 
-        AddMask(_starts[(_units - length) % _starts.Length], end);
+        AddMask(Start(length), end);
+    }
+
+    /// <summary>Records where the unit just decoded began (a ring of the last <see cref="KeyPatterns.MaxDepth"/>).</summary>
+    private void Push(long start)
+    {
+        _starts[_head] = start;
+        _head = _head + 1 == _starts.Length ? 0 : _head + 1;
+    }
+
+    /// <summary>Where the unit <paramref name="back"/> units ago (1 = the last one) began.</summary>
+    private long Start(int back)
+    {
+        var index = _head - back;
+        return _starts[index < 0 ? index + _starts.Length : index];
     }
 
     private void AddMask(long start, long end)
