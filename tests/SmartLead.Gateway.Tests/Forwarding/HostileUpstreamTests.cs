@@ -197,6 +197,43 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
         Assert.Contains("\"code\":\"VALIDATION_ERROR\"", answer, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Logs_AfterEveryKindOfHostileRequest_HoldNeitherKeyInAnyFormAtVerbose()
+    {
+        foreach (var path in new[] { "/api/v1/echo", "/api/v1/echo-json", "/api/v1/echo-headers", "/api/v1/echo-truncated", "/api/v1/compressed/gzip", "/api/v1/compressed/zstd" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{path}?api_key={ClientKey}&API%5Fkey={ClientKey}");
+            request.Headers.Add("X-Note", ClientKey);
+            using var response = await _client.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        await RawAsync($"GET /api/v1/query?a=1;api_key={ClientKey}#api_key={ClientKey} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        await RawAsync($"GET /api/v1/echo?api_key={ClientKey} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+        await RawAsync($"CONNECT server.smartlead.ai:443 HTTP/1.1\r\nHost: server.smartlead.ai:443\r\nX-Q: ?api_key={ClientKey}\r\n\r\n");
+        await _gateway.Logs.WaitForEventIdAsync(2001, count: 7);
+
+        var events = _gateway.Logs.RenderedEvents().ToList();
+        Assert.Contains(events, e => e.Contains("Proxying to", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("Request starting", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("api_key=***", StringComparison.Ordinal)); // the client's key was there, masked
+        Assert.True(events.Count > 30, "the capture saw too few events to prove anything");
+        foreach (var rendered in events)
+        {
+            System.Text.Json.JsonDocument.Parse(rendered[..rendered.IndexOf('\n', StringComparison.Ordinal)]).Dispose();
+            foreach (var view in new[] { rendered, Decoded(rendered), Decoded(Decoded(rendered)) })
+            {
+                var fragment = KeyPatterns.FragmentLength(GatewayFactory.TestKey.Length);
+                for (var i = 0; i + fragment <= GatewayFactory.TestKey.Length; i++)
+                {
+                    Assert.DoesNotContain(GatewayFactory.TestKey.Substring(i, fragment), view, StringComparison.OrdinalIgnoreCase);
+                }
+
+                Assert.DoesNotContain(ClientKey, view, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
     /// <summary>Both keys, in every form the gateway covers, absent from names, values, reason phrase and body.</summary>
     private static void AssertNoKeyIn(HttpResponseMessage response, byte[] body)
     {
