@@ -101,6 +101,15 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
     {
         var patterns = context.HttpContext.Features.Get<RequestKeys>()?.Patterns()
             ?? keys.PatternsFor(keys.Current is { } current ? [current] : []);
+        if (context.ProxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            // The gateway never asks for an upgrade (TunnelRefusalMiddleware); a 101 anyway would open a raw tunnel.
+            context.SuppressResponseBody = true;
+            await GatewayError.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayError.UpstreamUnavailable,
+                "SmartLead answered with a protocol switch the gateway did not ask for.");
+            return;
+        }
+
         if (context.ProxyResponse?.Content.Headers.ContentEncoding is { Count: > 0 } codings
             && codings.Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase))
             && !HttpMethods.IsHead(context.HttpContext.Request.Method)

@@ -178,6 +178,37 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upstream101_ToAPlainRequest_NoTunnelAndNoKey()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serving = Task.Run(async () =>
+        {
+            using var upstream = await listener.AcceptTcpClientAsync();
+            await using var stream = upstream.GetStream();
+            var buffer = new byte[8192];
+            var read = await stream.ReadAsync(buffer);
+            var requestLine = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: raw\r\n\r\necho: " + requestLine + "\n"));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        });
+        await using var gateway = new GatewayFactory($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        var port = Upstream.FreePort();
+        gateway.UseKestrel(port);
+        gateway.StartServer();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+
+        using var response = await client.GetAsync(new Uri("/api/v1/campaigns", UriKind.Relative));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("UPSTREAM_UNAVAILABLE", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        AssertNoKeyIn(response, body);
+        await serving;
+    }
+
+    [Fact]
     public async Task RequestLine_OverTheLimit_Answers414InTheEnvelope()
     {
         var answer = await RawAsync($"GET /api/v1/echo?pad={new string('x', 9000)} HTTP/1.1\r\nHost: x\r\n\r\n");
