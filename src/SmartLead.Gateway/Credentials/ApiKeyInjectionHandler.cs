@@ -60,15 +60,27 @@ internal sealed class ApiKeyInjectionHandler(ApiKeyStore keys) : DelegatingHandl
         return new Uri(withoutQuery + ApiKeyQuery.WithKeyFirst(query, key), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
     }
 
+    /// <summary>
+    /// The codings an answer's body still carries: content codings, and transfer codings other than the chunked
+    /// framing HttpClient has already removed (<c>Transfer-Encoding: gzip, chunked</c> leaves gzip bytes behind).
+    /// </summary>
+    internal static List<string> Codings(HttpResponseMessage response) =>
+    [
+        .. response.Content.Headers.ContentEncoding
+            .Concat(response.Headers.TransferEncoding.Select(t => t.Value))
+            .Select(c => c.Trim().ToLowerInvariant())
+            .Where(c => c is not ("identity" or "chunked" or "")),
+    ];
+
     private static void Decompress(HttpResponseMessage response)
     {
-        var codings = response.Content.Headers.ContentEncoding;
+        var codings = Codings(response);
         if (codings.Count != 1)
         {
             return;
         }
 
-        Func<Stream, Stream>? decoder = codings.First().Trim().ToLowerInvariant() switch
+        Func<Stream, Stream>? decoder = codings[0] switch
         {
             "gzip" or "x-gzip" => s => new GZipStream(s, CompressionMode.Decompress),
             "deflate" => s => new ZLibStream(s, CompressionMode.Decompress),
@@ -80,6 +92,7 @@ internal sealed class ApiKeyInjectionHandler(ApiKeyStore keys) : DelegatingHandl
             return;
         }
 
+        response.Headers.TransferEncoding.Clear();
         var original = response.Content;
         var decoded = new StreamContent(new DecodingStream(original, decoder));
         foreach (var (name, values) in original.Headers)

@@ -110,10 +110,9 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
             return;
         }
 
-        if (context.ProxyResponse?.Content.Headers.ContentEncoding is { Count: > 0 } codings
-            && codings.Any(c => !c.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        if (context.ProxyResponse is { } proxyResponse && ApiKeyInjectionHandler.Codings(proxyResponse).Count > 0
             && !HttpMethods.IsHead(context.HttpContext.Request.Method)
-            && context.ProxyResponse.StatusCode is not (System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified))
+            && proxyResponse.StatusCode is not (System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified))
         {
             // Asked for identity, sent something ApiKeyInjectionHandler could not decode: its bytes cannot be searched
             // for the key, so they do not reach the client.
