@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using SmartLead.Gateway.Credentials;
+using SmartLead.Gateway.Tests.Infrastructure;
 
 namespace SmartLead.Gateway.Tests.Credentials;
 
@@ -17,16 +18,16 @@ public sealed class KeyPatternsTests
     [
         Key,
         Key.ToUpperInvariant(),
-        PercentAll(Key, upper: true),
-        PercentAll(Key, upper: false),
-        JsonEscapeAll(Key),
+        KeyForms.PercentAll(Key, upper: true),
+        KeyForms.PercentAll(Key, upper: false),
+        KeyForms.JsonEscapeAll(Key),
         Key.Replace("-", "\\u002d", StringComparison.Ordinal),
         Key.ToUpperInvariant().Replace("-", "\\u002D", StringComparison.Ordinal),
         Key[..12],
         Key[^12..],
         Key[5..30],
         "CLIENT-VALUE-77",
-        PercentAll("client-value-77", upper: true),
+        KeyForms.PercentAll("client-value-77", upper: true),
     ];
 
     [Theory]
@@ -48,7 +49,7 @@ public sealed class KeyPatternsTests
         var scrubbed = Patterns.Scrub(json);
 
         Assert.Contains("https://x/?api_key=*", scrubbed, StringComparison.Ordinal);
-        Assert.DoesNotContain(Key[..12], Decoded(scrubbed), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Key[..12], KeyForms.Decoded(scrubbed), StringComparison.OrdinalIgnoreCase);
     }
 
     [Theory]
@@ -84,8 +85,8 @@ public sealed class KeyPatternsTests
         var forms = Gen.OneOf(
             Gen.Const(Key),
             Gen.Const(Key.ToUpperInvariant()),
-            Gen.Bool.Select(upper => PercentAll(Key, upper)),
-            Gen.Const(JsonEscapeAll(Key)),
+            Gen.Bool.Select(upper => KeyForms.PercentAll(Key, upper)),
+            Gen.Const(KeyForms.JsonEscapeAll(Key)),
             Gen.Const(Uri.EscapeDataString(Key)),
             Gen.Int[0, Key.Length - 12].Select(i => Key.Substring(i, 12)),
             Gen.Const("client-value-77"));
@@ -112,16 +113,8 @@ public sealed class KeyPatternsTests
             stream.FinishAsync(CancellationToken.None).GetAwaiter().GetResult();
             var result = Encoding.UTF8.GetString(output.ToArray());
             return output.Length == bytes.Length && used.All(form => !result.Contains(form, StringComparison.OrdinalIgnoreCase))
-                && !Decoded(result).Contains(Key[..12], StringComparison.OrdinalIgnoreCase);
+                && !KeyForms.Decoded(result).Contains(Key[..12], StringComparison.OrdinalIgnoreCase);
         }, iter: 2000);
     }
 
-    private static string PercentAll(string text, bool upper) =>
-        string.Concat(Encoding.UTF8.GetBytes(text).Select(b => "%" + b.ToString(upper ? "X2" : "x2", System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static string JsonEscapeAll(string text) =>
-        string.Concat(text.Select(c => c == '/' ? "\\/" : "\\u" + ((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static string Decoded(string text) =>
-        new([.. KeyScanner.Decode(Encoding.UTF8.GetBytes(text)).Select(u => (char)u)]);
 }

@@ -275,17 +275,8 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
         Assert.True(events.Count > 30, "the capture saw too few events to prove anything");
         foreach (var rendered in events)
         {
-            System.Text.Json.JsonDocument.Parse(rendered[..rendered.IndexOf('\n', StringComparison.Ordinal)]).Dispose();
-            foreach (var view in new[] { rendered, Decoded(rendered), Decoded(Decoded(rendered)) })
-            {
-                var fragment = KeyPatterns.FragmentLength(GatewayFactory.TestKey.Length);
-                for (var i = 0; i + fragment <= GatewayFactory.TestKey.Length; i++)
-                {
-                    Assert.DoesNotContain(GatewayFactory.TestKey.Substring(i, fragment), view, StringComparison.OrdinalIgnoreCase);
-                }
-
-                Assert.DoesNotContain(ClientKey, view, StringComparison.OrdinalIgnoreCase);
-            }
+            JsonDocument.Parse(rendered[..rendered.IndexOf('\n', StringComparison.Ordinal)]).Dispose();
+            KeyForms.AssertAbsent(rendered, GatewayFactory.TestKey, ClientKey);
         }
     }
 
@@ -301,21 +292,9 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
 
         foreach (var text in texts)
         {
-            foreach (var view in new[] { text, Decoded(text) })
-            {
-                var fragment = KeyPatterns.FragmentLength(GatewayFactory.TestKey.Length);
-                for (var i = 0; i + fragment <= GatewayFactory.TestKey.Length; i++)
-                {
-                    Assert.DoesNotContain(GatewayFactory.TestKey.Substring(i, fragment), view, StringComparison.OrdinalIgnoreCase);
-                }
-
-                Assert.DoesNotContain(ClientKey, view, StringComparison.OrdinalIgnoreCase);
-            }
+            KeyForms.AssertAbsent(text, GatewayFactory.TestKey, ClientKey);
         }
     }
-
-    private static string Decoded(string text) =>
-        new([.. KeyScanner.Decode(Encoding.UTF8.GetBytes(text)).Select(u => (char)u)]);
 
     private static async Task<string> ReadAtLeastAsync(Stream stream, int count, TimeSpan timeout)
     {
@@ -396,20 +375,20 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
                 await response.WriteAsync(string.Join("\n",
                     "Cannot GET " + path + query,
                     "upper: " + query.ToUpperInvariant(),
-                    "percent: " + PercentAll(key, upper: true) + " " + PercentAll(key, upper: false),
+                    "percent: " + KeyForms.PercentAll(key, upper: true) + " " + KeyForms.PercentAll(key, upper: false),
                     "escaped: " + Uri.EscapeDataString(query),
-                    "json-all: " + JsonEscapeAll(key),
-                    "note: " + note + " " + note.ToUpperInvariant() + " " + PercentAll(note, upper: false) + " " + JsonEscapeAll(note)));
+                    "json-all: " + KeyForms.JsonEscapeAll(key),
+                    "note: " + note + " " + note.ToUpperInvariant() + " " + KeyForms.PercentAll(note, upper: false) + " " + KeyForms.JsonEscapeAll(note)));
                 break;
             case "/api/v1/echo-json":
                 response.ContentType = "application/json";
                 await response.WriteAsync(JsonSerializer.Serialize(new { url = "https://server.smartlead.ai" + path + query, key, slashes = "a/" + key + "/b", note }));
-                await response.WriteAsync(" " + JsonEscapeAll(key).ToUpperInvariant().Replace("\\U", "\\u", StringComparison.Ordinal));
+                await response.WriteAsync(" " + KeyForms.JsonEscapeAll(key).ToUpperInvariant().Replace("\\U", "\\u", StringComparison.Ordinal));
                 break;
             case "/api/v1/echo-headers":
                 response.Headers["X-Echo-" + key] = "1";
                 response.Headers["X-Echo"] = "seen " + query;
-                response.Headers["X-Note-" + note] = PercentAll(note, upper: true);
+                response.Headers["X-Note-" + note] = KeyForms.PercentAll(note, upper: true);
                 response.Headers.Location = "/api/v1/x" + query;
                 context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = "OK " + key;
                 await response.WriteAsync("headers carry it: api_key=" + new string('.', 100));
@@ -440,7 +419,7 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
                 break;
             case var compressed when compressed.StartsWith("/api/v1/compressed/", StringComparison.Ordinal):
                 var coding = compressed["/api/v1/compressed/".Length..];
-                var plain = Encoding.UTF8.GetBytes("compressed echo: " + query + " " + PercentAll(key, upper: false));
+                var plain = Encoding.UTF8.GetBytes("compressed echo: " + query + " " + KeyForms.PercentAll(key, upper: false));
                 response.Headers.ContentEncoding = coding;
                 await response.Body.WriteAsync(Compress(coding, plain));
                 break;
@@ -470,9 +449,4 @@ public sealed class HostileUpstreamTests : IAsyncLifetime
     private static string QueryValue(string query, string name) =>
         query.TrimStart('?').Split('&').Select(p => p.Split('=', 2)).Where(p => p[0] == name).Select(p => Uri.UnescapeDataString(p[1])).FirstOrDefault() ?? "";
 
-    private static string PercentAll(string text, bool upper) =>
-        string.Concat(Encoding.UTF8.GetBytes(text).Select(b => "%" + b.ToString(upper ? "X2" : "x2", CultureInfo.InvariantCulture)));
-
-    private static string JsonEscapeAll(string text) =>
-        string.Concat(text.Select(c => c == '/' ? "\\/" : "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture)));
 }

@@ -139,12 +139,7 @@ public sealed class KeyLeakTests : IDisposable
         foreach (var rendered in gateway.Logs.RenderedEvents())
         {
             System.Text.Json.JsonDocument.Parse(rendered[..rendered.IndexOf('\n', StringComparison.Ordinal)]).Dispose();
-            foreach (var view in new[] { rendered, Decoded(rendered), Decoded(Decoded(rendered)) })
-            {
-                Assert.DoesNotContain(ClientKey, view, StringComparison.OrdinalIgnoreCase);
-                Assert.DoesNotContain("7f3a9c2e41", view, StringComparison.OrdinalIgnoreCase);
-                Assert.DoesNotContain("test/key", view, StringComparison.OrdinalIgnoreCase);
-            }
+            KeyForms.AssertAbsent(rendered, plusKey, ClientKey);
         }
     }
 
@@ -165,9 +160,6 @@ public sealed class KeyLeakTests : IDisposable
         Assert.DoesNotContain("alice.smith@", all, StringComparison.Ordinal);
         Assert.DoesNotContain("bob.jones@", all, StringComparison.Ordinal);
     }
-
-    private static string Decoded(string text) =>
-        new([.. SmartLead.Gateway.Credentials.KeyScanner.Decode(System.Text.Encoding.UTF8.GetBytes(text)).Select(u => (char)u)]);
 
     private static void AssertNoKeyInEvents(CapturingSink logs)
     {
