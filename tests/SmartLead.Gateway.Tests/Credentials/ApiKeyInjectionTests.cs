@@ -48,6 +48,49 @@ public sealed class ApiKeyInjectionTests : IDisposable
     }
 
     [Fact]
+    public async Task Retry_KeyRotatedBetweenAttempts_EachAttemptCarriesTheKeyInForceAndBothAreScrubbed()
+    {
+        var keyFile = Path.Combine(_directory, "retry.key");
+        await File.WriteAllTextAsync(keyFile, "first-attempt-key-aaaa");
+        ApiKeyStore? store = null;
+        var seen = new List<string>();
+        await using var upstream = await ScriptedUpstream.StartAsync(async (n, context) =>
+        {
+            var key = context.Request.Query["api_key"].ToString();
+            lock (seen)
+            {
+                seen.Add(key);
+            }
+
+            if (n == 1)
+            {
+                // Security rotates the key while the first attempt is at SmartLead.
+                await File.WriteAllTextAsync(keyFile, "second-attempt-key-bbbb");
+                store!.ReloadFromFile();
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            await context.Response.WriteAsync("attempt " + n + " sent " + key);
+        });
+        await using var gateway = new GatewayFactory(upstream.Url, new Dictionary<string, string?>
+        {
+            ["SmartLead:ApiKey"] = null,
+            ["SmartLead:ApiKeyFile"] = keyFile,
+            ["Retry:MaxRetries"] = "1",
+            ["Retry:BaseDelay"] = "00:00:00.005",
+        });
+        store = gateway.Services.GetRequiredService<ApiKeyStore>();
+        using var client = gateway.CreateClient();
+
+        using var response = await client.GetAsync(new Uri("/api/v1/campaigns?limit=1", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["first-attempt-key-aaaa", "second-attempt-key-bbbb"], seen);
+        Assert.Equal("attempt 2 sent " + new string('*', 23), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task ProxyingLog_TargetUrl_NeverHeldTheKeyEvenBeforeRedaction()
     {
         await using var upstream = await ScriptedUpstream.StartAsync((_, context) => context.Response.WriteAsync("ok"));
