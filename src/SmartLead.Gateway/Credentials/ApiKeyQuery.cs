@@ -13,6 +13,12 @@ internal static class ApiKeyQuery
 {
     public const string ParameterName = "api_key";
 
+    /// <summary>
+    /// Shorter values a client sends as a key are stripped but not scrubbed from the answer: no real key is that
+    /// short, and masking <c>true</c> or <c>data</c> everywhere would only break the client's own answer.
+    /// </summary>
+    public const int MinimumClientValueLength = 8;
+
     // Where some common parser ends a parameter: '&' everywhere, ';' in older servlet/CGI parsers, '#' where the
     // query is cut into a fragment. A segment is dropped when any parser would read a key out of any part of it.
     private static readonly char[] LooseSeparators = ['&', ';', '#'];
@@ -83,7 +89,7 @@ internal static class ApiKeyQuery
             if (equals >= 0 && IsKeyName(segment[..equals]))
             {
                 var value = Decode(segment[(equals + 1)..].ToString());
-                if (value.Length >= KeyPatterns.MinimumLength)
+                if (value.Length >= MinimumClientValueLength)
                 {
                     values.Add(value);
                 }

@@ -46,6 +46,13 @@ public sealed class ApiKeyQueryTests
         Assert.Equal(["first-value", "second value", "third-value"],
             ApiKeyQuery.ClientValues("?api_key=first-value&a=1;API%5FKEY=second+value&x=y#api_key[]=third%2Dvalue&api_key=ab"));
 
+    [Fact]
+    public void ClientValues_ShortValues_StrippedButNotScrubbed()
+    {
+        Assert.Empty(ApiKeyQuery.ClientValues("?api_key=true&api_key=data"));
+        Assert.Equal("?api_key=K", ApiKeyQuery.WithKeyFirst(ApiKeyQuery.Strip("?api_key=true&api_key=data"), "K"));
+    }
+
     [Theory]
     [InlineData("api_key=1")]
     [InlineData("api_key")]
