@@ -158,8 +158,8 @@ internal sealed class KeyPatterns
     }
 
     /// <summary>
-    /// The key as the scanner sees it when written as is: its UTF-8 bytes case folded, and also decoded once (a key
-    /// that itself holds <c>%41</c> or <c>\u0041</c> reaches the automaton as <c>a</c>).
+    /// The key as the scanner sees it: its UTF-8 bytes case folded, decoded once (a key that itself holds <c>%41</c>
+    /// or <c>\u0041</c> reaches the automaton as <c>a</c>), and percent-encoded (seen through a double encoding).
     /// </summary>
     private static IEnumerable<string> Views(string key)
     {
@@ -180,6 +180,14 @@ internal sealed class KeyPatterns
         if (decoded.ToString() != folded)
         {
             yield return decoded.ToString();
+        }
+
+        // Percent-encoded once more than the scanner decodes (a server that escapes a URL already escaped shows
+        // "a%2Bb" as "a%252Bb"; decoded once, that is the encoded key).
+        var encoded = Fold(Encoding.UTF8.GetBytes(Uri.EscapeDataString(key)));
+        if (encoded != folded)
+        {
+            yield return encoded;
         }
     }
 

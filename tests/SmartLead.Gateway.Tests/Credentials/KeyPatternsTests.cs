@@ -60,6 +60,19 @@ public sealed class KeyPatternsTests
         Assert.Same(text, Patterns.Scrub(text));
 
     [Theory]
+    [InlineData("k3y+with/slash=9")]
+    [InlineData("k3y%2Bwith%2Fslash%3D9")]
+    [InlineData("k3y%252Bwith%252Fslash%253D9")]
+    [InlineData("K3Y%252bWITH%252fSLASH%253d9")]
+    [InlineData("k3y\\u002Bwith\\/slash\\u003D9")]
+    public void Scrub_KeyWithReservedCharacters_FoundEncodedOnceTwiceOrEscaped(string form)
+    {
+        var patterns = KeyPatterns.Build(["k3y+with/slash=9"], []);
+
+        Assert.Equal(new string('*', form.Length), patterns.Scrub(form));
+    }
+
+    [Theory]
     [InlineData(43, 12)]
     [InlineData(22, 11)]
     [InlineData(16, 8)]
