@@ -137,7 +137,7 @@ internal static class ApiKeyQuery
     private static bool MayHoldKey(ReadOnlySpan<char> query) =>
         query.IndexOfAny('k', 'K', '%') >= 0 || !Ascii.IsValid(query);
 
-    /// <summary>Kept for readers of single <c>name=value</c> segments (log redaction).</summary>
+    /// <summary>True when the name of this one <c>name=value</c> segment reads as <c>api_key</c>.</summary>
     internal static bool IsApiKeySegment(ReadOnlySpan<char> segment)
     {
         var equals = segment.IndexOf('=');
