@@ -32,6 +32,8 @@ if (await app.CheckSettingsAsync() is { } exitCode)
 
 // The request path, in the order a request meets it (answers come back through the same stages in reverse).
 app.UseGatewayRequestLogging();                 // request id + the one log event of every request
+app.UseRequestHeadLimits();                     // request line and headers within Kestrel's usual limits, else 414/431
+app.UseTunnelRefusal();                         // CONNECT and Upgrade refused, Range dropped: nothing tunnels past
 app.MapGatewayHealth();                         // the gateway's own endpoints: /healthz, /readyz
 app.MapGatewayStatus();                         // ... and /metrics, /status, /status.json, / (or on Gateway:AdminUrls)
 app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through YARP; any other path 404
@@ -39,7 +41,6 @@ app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through 
     .UseKeyScrubbing()                          // the keys scrubbed from every answer
                                                 // (client identity goes here)
     .UseForwardableRequests()                   // a path or header that cannot go as sent: 400, never forwarded
-                                                // (tunnel and Upgrade refusal goes here)
     .UseLeadPayloadValidation());               // lead imports: body read once, checked before any budget is spent
 // Then YARP's transforms (GatewayTransforms), its forwarder and, per attempt, the handlers of UpstreamChain.
 

@@ -3,14 +3,15 @@ using System.Text;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.Credentials;
 
 /// <summary>
 /// Holds the SmartLead key the gateway injects, and swaps it when security rotates it. The key comes from
 /// <c>SmartLead:ApiKeyFile</c> when set (re-read on change), else from <c>SmartLead:ApiKey</c>.
-/// Requests read <see cref="Current"/> once, when their upstream URL is built, so a rotation never changes a request
-/// already on its way: in-flight requests finish with the key they started with.
+/// Each upstream attempt reads <see cref="Current"/> as it leaves (<see cref="ApiKeyInjectionHandler"/>), so an
+/// attempt already on its way keeps its key and a retry after a rotation carries the new one.
 /// </summary>
 internal sealed partial class ApiKeyStore : IDisposable
 {
@@ -23,18 +24,21 @@ internal sealed partial class ApiKeyStore : IDisposable
     private readonly LiveOptions<SmartLeadOptions> _options;
     private readonly SecretRedactor _redactor;
     private readonly TimeProvider _timeProvider;
+    private readonly GatewayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private string? _current;
     private string? _watchedFile;
     private ITimer? _pollTimer;
     private string? _lastProblem;
+    private Tuple<string[], KeyPatterns> _lastPatterns = Tuple.Create(Array.Empty<string>(), KeyPatterns.Empty);
 
-    public ApiKeyStore(LiveOptions<SmartLeadOptions> options, SecretRedactor redactor, TimeProvider timeProvider, ILogger<ApiKeyStore> logger)
+    public ApiKeyStore(LiveOptions<SmartLeadOptions> options, SecretRedactor redactor, TimeProvider timeProvider, GatewayMetrics metrics, ILogger<ApiKeyStore> logger)
     {
         _options = options;
         _redactor = redactor;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _logger = logger;
         Apply(options.Current);
         options.Changed += Apply;
@@ -46,6 +50,23 @@ internal sealed partial class ApiKeyStore : IDisposable
     /// <summary>First 8 hex digits of the key's SHA-256: enough to tell keys apart in logs, useless to an attacker.</summary>
     public static string Fingerprint(string key) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..8];
+
+    /// <summary>
+    /// The scrubbing patterns for these gateway keys. Almost every request asks for the same set (the key in force),
+    /// so the last one built is kept: building is far dearer than scanning a small answer.
+    /// </summary>
+    public KeyPatterns PatternsFor(IReadOnlyList<string> keys)
+    {
+        var last = Volatile.Read(ref _lastPatterns);
+        if (last.Item1.AsSpan().SequenceEqual([.. keys]))
+        {
+            return last.Item2;
+        }
+
+        var built = Tuple.Create(keys.ToArray(), KeyPatterns.Build(keys, []));
+        Volatile.Write(ref _lastPatterns, built);
+        return built.Item2;
+    }
 
     /// <summary>Reads the key file now (the poll does the same every second).</summary>
     public void ReloadFromFile()
@@ -167,6 +188,7 @@ internal sealed partial class ApiKeyStore : IDisposable
         }
         else
         {
+            _metrics.KeyRotation();
             Log.KeyRotated(_logger, Fingerprint(previous), Fingerprint(key), source);
         }
     }

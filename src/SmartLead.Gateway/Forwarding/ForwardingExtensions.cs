@@ -20,7 +20,29 @@ internal static class ForwardingExtensions
         services.AddSingleton<IProxyConfigProvider, SmartLeadProxyConfigProvider>();
         services.AddSingleton<ITransformProvider, GatewayTransforms>();
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, GatewayForwarderHttpClientFactory>());
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(RequestHeadLimitsMiddleware.RaiseKestrelLimits);
         return services;
+    }
+
+    /// <summary>
+    /// Request lines and headers past Kestrel's usual limits answer 414/431 in the envelope (Kestrel's own limits are
+    /// raised so that it is the gateway that answers). For every request, before any endpoint.
+    /// </summary>
+    public static WebApplication UseRequestHeadLimits(this WebApplication app)
+    {
+        app.UseMiddleware<RequestHeadLimitsMiddleware>();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>CONNECT</c> and <c>Upgrade</c> refused, <c>Range</c> and <c>If-Range</c> dropped: nothing may tunnel past
+    /// the gateway or reassemble an answer from slices. For every request: a <c>CONNECT</c> target is not a path and
+    /// would never reach the <c>/api/**</c> route.
+    /// </summary>
+    public static WebApplication UseTunnelRefusal(this WebApplication app)
+    {
+        app.UseMiddleware<TunnelRefusalMiddleware>();
+        return app;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using SmartLead.Gateway.Credentials;
@@ -10,12 +11,14 @@ using Yarp.ReverseProxy.Transforms.Builder;
 namespace SmartLead.Gateway.Forwarding;
 
 /// <summary>
-/// The edits YARP makes to every request and response. Requests: the client's path as sent, the client's keys out,
-/// the gateway's key in, <c>Accept-Encoding: identity</c>, the request id along, the request's log feature handed to
-/// the forwarder's handler chain. Responses: keys scrubbed
-/// from every header (a SmartLead redirect's <c>Location</c> would otherwise hand the key to the client).
+/// The edits YARP makes to every request and response. Requests: the client's path as sent, the client's keys out
+/// (the gateway's key goes on later, per attempt, in <see cref="ApiKeyInjectionHandler"/>), <c>Accept-Encoding:
+/// identity</c>, the request id along, the request's log feature, body and keys handed to the forwarder's handler
+/// chain. Responses: keys scrubbed from every header name and value and from the reason phrase (a SmartLead
+/// redirect's <c>Location</c> would otherwise hand the key to the client); an answer in a coding the gateway cannot
+/// read is refused.
 /// </summary>
-internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redactor) : ITransformProvider
+internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
 {
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -35,10 +38,10 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
 
     private ValueTask TransformRequest(RequestTransformContext context)
     {
-        var key = keys.Current;
-        if (key is null)
+        if (keys.Current is null)
         {
-            // Forwarding without a key would only spend budget on SmartLead's 401.
+            // Forwarding without a key would only spend budget on SmartLead's 401. (The key itself goes on later, per
+            // attempt; this only saves the budget when there is none at all.)
             return new ValueTask(GatewayError.WriteAsync(
                 context.HttpContext,
                 StatusCodes.Status503ServiceUnavailable,
@@ -46,7 +49,7 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
                 "The gateway has no SmartLead key loaded; set SmartLead:ApiKey or SmartLead:ApiKeyFile."));
         }
 
-        var query = ApiKeyQuery.Rewrite(context.HttpContext.Request.QueryString.Value, key);
+        var query = ApiKeyQuery.Strip(context.HttpContext.Request.QueryString.Value);
         // The path byte for byte as the client sent it (ForwardableRequestMiddleware has refused any path that could
         // not go so); without canonicalization the Uri leaves every escape as it is.
         context.ProxyRequest.RequestUri = RequestTarget.RawPath(context.HttpContext) is { } rawPath
@@ -63,6 +66,11 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
             context.ProxyRequest.Options.Set(BufferedRequestBody.OptionKey, body);
         }
 
+        if (context.HttpContext.Features.Get<RequestKeys>() is { } requestKeys)
+        {
+            context.ProxyRequest.Options.Set(RequestKeys.OptionKey, requestKeys);
+        }
+
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
             context.ProxyRequest.Options.Set(RequestLogFeature.OptionKey, log);
@@ -73,27 +81,67 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         return ValueTask.CompletedTask;
     }
 
-    private ValueTask TransformResponse(ResponseTransformContext context)
+    private async ValueTask TransformResponse(ResponseTransformContext context)
     {
-        var headers = context.HttpContext.Response.Headers;
-        List<string>? tainted = null;
+        var patterns = context.HttpContext.Features.Get<RequestKeys>()?.Patterns()
+            ?? keys.PatternsFor(keys.Current is { } current ? [current] : []);
+        if (context.ProxyResponse?.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
+        {
+            // The gateway never asks for an upgrade (TunnelRefusalMiddleware); a 101 anyway would open a raw tunnel.
+            context.SuppressResponseBody = true;
+            await GatewayError.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayError.UpstreamUnavailable,
+                "SmartLead answered with a protocol switch the gateway did not ask for.");
+            return;
+        }
+
+        if (context.ProxyResponse is { } proxyResponse && ApiKeyInjectionHandler.Codings(proxyResponse).Count > 0
+            && !HttpMethods.IsHead(context.HttpContext.Request.Method)
+            && proxyResponse.StatusCode is not (System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified))
+        {
+            // Asked for identity, sent something ApiKeyInjectionHandler could not decode: its bytes cannot be searched
+            // for the key, so they do not reach the client.
+            context.SuppressResponseBody = true;
+            await GatewayError.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, GatewayError.UpstreamUnavailable,
+                "SmartLead answered in a content coding the gateway cannot read.");
+            return;
+        }
+
+        ScrubHeaders(context.HttpContext.Response.Headers, patterns);
+        var response = context.HttpContext.Features.Get<IHttpResponseFeature>();
+        if (response?.ReasonPhrase is { } reason)
+        {
+            response.ReasonPhrase = patterns.Scrub(reason);
+        }
+    }
+
+    /// <summary>Names and values: a server can echo the query into a header name as easily as into a value.</summary>
+    private static void ScrubHeaders(IHeaderDictionary headers, KeyPatterns patterns)
+    {
+        if (patterns.IsEmpty)
+        {
+            return;
+        }
+
+        List<(string Name, string Clean, StringValues Values)>? tainted = null;
         foreach (var (name, values) in headers)
         {
+            var cleanName = patterns.Scrub(name);
+            var dirty = !ReferenceEquals(cleanName, name);
             foreach (var value in values)
             {
-                if (redactor.ContainsSecret(value))
-                {
-                    (tainted ??= []).Add(name);
-                    break;
-                }
+                dirty |= value is not null && !ReferenceEquals(patterns.Scrub(value), value);
+            }
+
+            if (dirty)
+            {
+                (tainted ??= []).Add((name, cleanName, values));
             }
         }
 
-        foreach (var name in tainted ?? [])
+        foreach (var (name, cleanName, values) in tainted ?? [])
         {
-            headers[name] = new StringValues([.. headers[name].Select(v => v is null ? v : redactor.Redact(v))]);
+            headers.Remove(name);
+            headers[cleanName] = new StringValues([.. values.Select(v => v is null ? v : patterns.Scrub(v))]);
         }
-
-        return ValueTask.CompletedTask;
     }
 }

@@ -1,28 +1,32 @@
-using System.Text;
+using System.Buffers;
+using SmartLead.Gateway.Credentials;
 
 namespace SmartLead.Gateway.Forwarding;
 
 /// <summary>
-/// The response body on its way to the client, with every SmartLead key overwritten by as many <c>*</c> as it has
-/// characters. Same length, so <c>Content-Length</c> stays true and the answer is otherwise byte-identical. A body that
-/// echoes the request URL (some error pages do) would otherwise hand the organisation's key to every caller.
-/// A key split across two writes is caught: the last few bytes of each write are held back until the next one.
-/// Compressed bodies cannot be scanned; <see cref="KeyScrubbingMiddleware"/> asks SmartLead for identity encoding.
+/// The response body on its way to the client, with every covered form of a key (see <see cref="KeyPatterns"/>)
+/// overwritten by as many <c>*</c> as it has bytes. Same length, so <c>Content-Length</c> stays true and the answer is
+/// otherwise byte-identical. A body that echoes the request URL (some error pages do) would otherwise hand the
+/// organisation's key to every caller.
+/// Only a trailing partial match waits for the next write, and a flush from upstream reaches the client: an
+/// event stream flows event by event. The patterns are taken at the first write, once the attempt that produced this
+/// answer has been sent, so they hold the key actually sent even when it was rotated while the request was read.
 /// </summary>
 internal sealed class KeyScrubbingStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IReadOnlyList<byte[]> _patterns;
-    private readonly int _holdBack;
+    private readonly Func<KeyPatterns> _patterns;
+    private KeyScanner? _scanner;
+    private bool _passThrough;
     private byte[] _pending = [];
+    private long _position;
 
     /// <param name="inner">The client's response body.</param>
-    /// <param name="patterns">The UTF-8 forms of every key to overwrite (see <c>SecretRedactor.Utf8Forms</c>).</param>
-    public KeyScrubbingStream(Stream inner, IReadOnlyList<byte[]> patterns)
+    /// <param name="patterns">What to overwrite; asked once, at the first write.</param>
+    public KeyScrubbingStream(Stream inner, Func<KeyPatterns> patterns)
     {
         _inner = inner;
         _patterns = patterns;
-        _holdBack = patterns.Count == 0 ? 0 : patterns.Max(p => p.Length) - 1;
     }
 
     public override bool CanRead => false;
@@ -37,38 +41,42 @@ internal sealed class KeyScrubbingStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_patterns.Count == 0)
+        if (_scanner is null && !_passThrough)
+        {
+            var patterns = _patterns();
+            _passThrough = patterns.IsEmpty;
+            _scanner = _passThrough ? null : new KeyScanner(patterns);
+        }
+
+        if (_scanner is null)
         {
             await _inner.WriteAsync(buffer, cancellationToken);
             return;
         }
 
-        if (buffer.Length > _holdBack && !HoldsKey(buffer.Span) && !HoldsKey(Seam(buffer.Span)))
+        var start = _position;
+        var span = buffer.Span;
+        for (var i = 0; i < span.Length; i++)
         {
-            // The common case: no key anywhere, so the caller's bytes go out as they are, without a copy.
-            // Only the seam (held-back tail + this write's head) and this write's own bytes can hold a key.
-            if (_pending.Length > 0)
+            _scanner.Feed(span[i], start + i);
+        }
+
+        _position += buffer.Length;
+        var holdFrom = _scanner.HoldFrom(_position);
+        if (_pending.Length == 0 && _scanner.Masks.Count == 0)
+        {
+            // The common case: nothing to overwrite and nothing held, so the caller's bytes go out uncopied.
+            var release = (int)(holdFrom - start);
+            if (release > 0)
             {
-                await _inner.WriteAsync(_pending, cancellationToken);
+                await _inner.WriteAsync(buffer[..release], cancellationToken);
             }
 
-            var release = buffer.Length - _holdBack;
-            await _inner.WriteAsync(buffer[..release], cancellationToken);
-            _pending = buffer[release..].ToArray();
+            _pending = release == buffer.Length ? [] : buffer[release..].ToArray();
             return;
         }
 
-        var combined = new byte[_pending.Length + buffer.Length];
-        _pending.CopyTo(combined, 0);
-        buffer.Span.CopyTo(combined.AsSpan(_pending.Length));
-        Scrub(combined);
-
-        var keep = Math.Max(0, combined.Length - _holdBack);
-        _pending = combined[keep..];
-        if (keep > 0)
-        {
-            await _inner.WriteAsync(combined.AsMemory(0, keep), cancellationToken);
-        }
+        await WriteCombinedAsync(buffer, holdFrom, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -80,14 +88,19 @@ internal sealed class KeyScrubbingStream : Stream
     /// <summary>Writes what was held back; call once the body is complete.</summary>
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
-        if (_pending.Length > 0)
+        if (_scanner is null)
         {
-            var rest = _pending;
-            _pending = [];
-            await _inner.WriteAsync(rest, cancellationToken);
+            return;
         }
+
+        _scanner.Complete(_position);
+        await WriteCombinedAsync(ReadOnlyMemory<byte>.Empty, _position, cancellationToken);
     }
 
+    /// <summary>
+    /// Released bytes only: a trailing partial match stays held (it may be the start of a key), everything before it
+    /// has already been written, so the client sees whatever upstream flushed.
+    /// </summary>
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
 
     public override void Flush() => _inner.Flush();
@@ -98,45 +111,43 @@ internal sealed class KeyScrubbingStream : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>The held-back tail joined to the first bytes of <paramref name="next"/>: where a split key would sit.</summary>
-    private byte[] Seam(ReadOnlySpan<byte> next)
+    /// <summary>Held bytes and <paramref name="buffer"/> joined, masks applied, released up to <paramref name="holdFrom"/>.</summary>
+    private async Task WriteCombinedAsync(ReadOnlyMemory<byte> buffer, long holdFrom, CancellationToken cancellationToken)
     {
-        var head = next[..Math.Min(_holdBack, next.Length)];
-        var seam = new byte[_pending.Length + head.Length];
-        _pending.CopyTo(seam, 0);
-        head.CopyTo(seam.AsSpan(_pending.Length));
-        return seam;
-    }
-
-    private bool HoldsKey(ReadOnlySpan<byte> data)
-    {
-        foreach (var pattern in _patterns)
+        var length = _pending.Length + buffer.Length;
+        if (length == 0)
         {
-            if (data.IndexOf(pattern) >= 0)
-            {
-                return true;
-            }
+            return;
         }
 
-        return false;
-    }
-
-    private void Scrub(Span<byte> data)
-    {
-        foreach (var pattern in _patterns)
+        var combinedStart = _position - length;
+        var combined = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            var from = 0;
-            while (from <= data.Length - pattern.Length)
+            _pending.CopyTo(combined, 0);
+            buffer.Span.CopyTo(combined.AsSpan(_pending.Length));
+            var masks = _scanner!.Masks;
+            foreach (var (maskStart, maskEnd) in masks)
             {
-                var at = data[from..].IndexOf(pattern);
-                if (at < 0)
+                var from = (int)Math.Max(0, maskStart - combinedStart);
+                var to = (int)Math.Min(length, maskEnd - combinedStart);
+                if (to > from)
                 {
-                    break;
+                    combined.AsSpan(from, to - from).Fill((byte)'*');
                 }
-
-                data.Slice(from + at, pattern.Length).Fill((byte)'*');
-                from += at + pattern.Length;
             }
+
+            masks.Clear();
+            var release = (int)(holdFrom - combinedStart);
+            _pending = release == length ? [] : combined.AsSpan(release, length - release).ToArray();
+            if (release > 0)
+            {
+                await _inner.WriteAsync(combined.AsMemory(0, release), cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(combined);
         }
     }
 }

@@ -1,4 +1,5 @@
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Resilience;
 
 namespace SmartLead.Gateway.Forwarding;
@@ -31,7 +32,9 @@ internal static class UpstreamChain
             // The attempt's own timeout, started once the permit is granted, so waiting never eats into it.
             ActivatorUtilities.CreateInstance<AttemptTimeoutHandler>(services),
 
-            // Innermost, just above the sockets: the key goes on the URL here, per attempt.
+            // Innermost, just above the sockets: the key goes on the URL here, per attempt, after every log line and
+            // decision above; compressed answers are decoded here so they can be scrubbed.
+            ActivatorUtilities.CreateInstance<ApiKeyInjectionHandler>(services),
         ];
 
         var inner = sockets;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Serilog.Core;
 using Serilog.Formatting.Compact;
@@ -18,7 +19,7 @@ internal static class GatewayLoggingExtensions
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         var isDevelopment = builder.Environment.IsDevelopment();
-        builder.Services.AddSingleton<SecretRedactor>();
+        builder.Services.TryAddSingleton<SecretRedactor>();
         builder.Services.AddLiveOptions<RequestLoggingOptions>(RequestLoggingOptions.SectionName);
         builder.Services.AddSerilog((services, loggerConfiguration) =>
         {

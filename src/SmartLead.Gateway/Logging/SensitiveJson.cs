@@ -6,14 +6,16 @@ using System.Text.RegularExpressions;
 namespace SmartLead.Gateway.Logging;
 
 /// <summary>
-/// Makes a body safe to log: JSON is re-written with secret fields' values replaced by <c>***</c> and every email
-/// address masked (<c>a***@example.com</c>), wherever it stands. The input may be cut short (bodies are logged up to
+/// Makes a body safe to log: JSON is re-written with secret fields' values (and any field named like
+/// <c>api_key</c>) replaced by <c>***</c>, key parameters inside string values masked, and every email address
+/// masked (<c>a***@example.com</c>), wherever it stands. Redaction runs on the decoded values, not on their escaped
+/// text. The input may be cut short (bodies are logged up to
 /// a limit): what parses is written and the rest is marked as cut. Anything that is not JSON is never printed.
 /// </summary>
 internal static partial class SensitiveJson
 {
     public static readonly IReadOnlyList<string> BuiltInSecretFields =
-        ["password", "token", "access_token", "refresh_token", "api_key", "smtp_password", "imap_password"];
+        ["password", "token", "access_token", "refresh_token", "api_key", "apikey", "api-key", "smtp_password", "imap_password"];
 
     // Deliberately loose: anything shaped like local@domain.tld is masked, valid or not. The local part stops at
     // "=", "?" and "&" so an address in a query string (email=alice@...) is masked from its first character.
@@ -52,8 +54,8 @@ internal static partial class SensitiveJson
                     {
                         case JsonTokenType.PropertyName:
                             var name = reader.GetString()!;
-                            writer.WritePropertyName(MaskEmails(name));
-                            maskNext = secretFields.Contains(name);
+                            writer.WritePropertyName(Clean(name));
+                            maskNext = secretFields.Contains(name) || Credentials.ApiKeyQuery.IsKeyName(name);
                             continue;
                         case JsonTokenType.StartObject or JsonTokenType.StartArray when maskNext:
                             if (!reader.TrySkip())
@@ -81,7 +83,7 @@ internal static partial class SensitiveJson
                             writer.WriteStringValue(SecretRedactor.Mask);
                             break;
                         case JsonTokenType.String:
-                            writer.WriteStringValue(MaskEmails(reader.GetString()!));
+                            writer.WriteStringValue(Clean(reader.GetString()!));
                             break;
                         case JsonTokenType.Number:
                             writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
@@ -112,6 +114,12 @@ internal static partial class SensitiveJson
         var text = Encoding.UTF8.GetString(output.WrittenSpan);
         return truncated ? text + "…(cut)" : text;
     }
+
+    /// <summary>
+    /// One decoded value made safe: key parameters (<c>api_key=</c> in a URL) and emails are masked on the value itself,
+    /// before the writer re-escapes it (<c>&amp;</c> becomes <c>\u0026</c>, where no text rule would find the name).
+    /// </summary>
+    private static string Clean(string value) => MaskEmails(SecretRedactor.RedactKeyParameters(value));
 
     private static string Cut(ArrayBufferWriter<byte> output) => Encoding.UTF8.GetString(output.WrittenSpan) + "…(cut)";
 }

@@ -25,7 +25,7 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var received = Assert.Single(_upstream.LogEntries).RequestMessage!;
         Assert.Equal("/api/v1/campaigns/", received.AbsolutePath);
-        Assert.Equal($"?client_id=7&include_tags=true&q=a%20b+c&api_key={GatewayFactory.TestKey}", new Uri(received.AbsoluteUrl).Query);
+        Assert.Equal($"?api_key={GatewayFactory.TestKey}&client_id=7&include_tags=true&q=a%20b+c", new Uri(received.AbsoluteUrl).Query);
     }
 
     [Theory]
@@ -63,7 +63,7 @@ public sealed class ForwardingTests : IDisposable
         await client.GetAsync(new Uri($"/api/v1/campaigns?limit=5&{clientKeyQuery}&offset=1", UriKind.Relative));
 
         var query = new Uri(Assert.Single(_upstream.LogEntries).RequestMessage!.AbsoluteUrl).Query;
-        Assert.Equal($"?limit=5&offset=1&api_key={GatewayFactory.TestKey}", query);
+        Assert.Equal($"?api_key={GatewayFactory.TestKey}&limit=5&offset=1", query);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Forwarding;
 
 namespace SmartLead.Gateway.Tests.Forwarding;
@@ -63,6 +64,38 @@ public sealed class KeyScrubbingStreamTests
         Assert.Equal(body, output.ToArray());
     }
 
-    private static byte[][] Patterns(params string[] keys) =>
-        [.. keys.SelectMany(SmartLead.Gateway.Logging.SecretRedactor.FormsOf).Select(Encoding.UTF8.GetBytes)];
+    [Fact]
+    public async Task Write_EventsShorterThanTheKey_EachReachesTheClientAtItsOwnWrite()
+    {
+        using var output = new MemoryStream();
+        var stream = new KeyScrubbingStream(output, Patterns("secret-key-1234567890-abcdef"));
+
+        foreach (var i in Enumerable.Range(0, 5))
+        {
+            var sent = Encoding.UTF8.GetBytes($"data: {i}\n\n");
+            var before = output.Length;
+            await stream.WriteAsync(sent);
+            Assert.Equal(sent, output.ToArray()[(int)before..]);
+        }
+    }
+
+    [Fact]
+    public async Task Write_TrailingPartialMatch_IsTheOnlyPartHeldBack()
+    {
+        using var output = new MemoryStream();
+        var stream = new KeyScrubbingStream(output, Patterns("secret-key-123456"));
+
+        await stream.WriteAsync("hello secret-k"u8.ToArray());
+        Assert.Equal("hello ", Encoding.UTF8.GetString(output.ToArray()));
+
+        await stream.WriteAsync("ey-123456 bye"u8.ToArray());
+        await stream.FinishAsync(CancellationToken.None);
+        Assert.Equal("hello ***************** bye", Encoding.UTF8.GetString(output.ToArray()));
+    }
+
+    private static Func<KeyPatterns> Patterns(params string[] keys)
+    {
+        var patterns = KeyPatterns.Build([], keys);
+        return () => patterns;
+    }
 }

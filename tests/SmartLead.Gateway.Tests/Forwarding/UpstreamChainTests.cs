@@ -1,4 +1,5 @@
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Tests.Resilience;
@@ -22,7 +23,7 @@ public sealed class UpstreamChainTests
         }
 
         Assert.Equal(
-            [typeof(RequestBodyBufferingHandler), typeof(UpstreamResilienceHandler), typeof(BudgetHandler), typeof(AttemptTimeoutHandler), typeof(SocketsHttpHandler)],
+            [typeof(RequestBodyBufferingHandler), typeof(UpstreamResilienceHandler), typeof(BudgetHandler), typeof(AttemptTimeoutHandler), typeof(ApiKeyInjectionHandler), typeof(SocketsHttpHandler)],
             order);
     }
 

@@ -114,6 +114,36 @@ public sealed class KeyLeakTests : IDisposable
     }
 
     [Fact]
+    public async Task LoggedJsonBodies_KeysInsideEscapedValues_MaskedInEveryFormAtVerbose()
+    {
+        const string plusKey = "sl+test/key=7f3a9c2e41";
+        _upstream.Given(Request.Create().UsingPost()).RespondWith(Response.Create().WithStatusCode(400)
+            .WithHeader("Content-Type", "application/json")
+            .WithBody("{\"error\":\"bad key sl\\u002Btest\\/key\\u003D7f3a9c2e41\",\"seen\":\"https://s.io/?x=1\\u0026api_key=" + ClientKey + "\"}"));
+        await using var gateway = new GatewayFactory(_upstream.Url!, new Dictionary<string, string?>
+        {
+            ["SmartLead:ApiKey"] = plusKey,
+            ["RequestLogging:Bodies"] = "All",
+        });
+        using var client = gateway.CreateClient();
+
+        var body = "{\"webhook\":\"https://hooks.example/x?a=1&api_key=" + ClientKey + "\",\"note\":\"" + plusKey + "\",\"apiKey\":\"" + ClientKey + "\"}";
+        var response = await client.PostAsync(new Uri("/api/v1/campaigns/create", UriKind.Relative),
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await gateway.Logs.WaitForEventIdAsync(2001);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        var all = string.Join("\n", gateway.Logs.RenderedEvents());
+        Assert.Contains("hooks.example", all, StringComparison.Ordinal);
+        Assert.Contains("bad key", all, StringComparison.Ordinal);
+        foreach (var rendered in gateway.Logs.RenderedEvents())
+        {
+            System.Text.Json.JsonDocument.Parse(rendered[..rendered.IndexOf('\n', StringComparison.Ordinal)]).Dispose();
+            KeyForms.AssertAbsent(rendered, plusKey, ClientKey);
+        }
+    }
+
+    [Fact]
     public async Task LeadEmailInQueryOrPath_IsMaskedInEveryLogEventAtVerbose()
     {
         _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));

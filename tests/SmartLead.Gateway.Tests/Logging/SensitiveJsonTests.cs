@@ -26,6 +26,18 @@ public sealed class SensitiveJsonTests
     }
 
     [Fact]
+    public void Mask_KeyParameterInsideAUrlValue_MaskedOnTheDecodedValue()
+    {
+        var json = "{\"callback\":\"https://x.io/hook?a=1\\u0026api_key=client-secret-777\",\"API_KEY\":\"other-secret-888\"}";
+
+        var masked = SensitiveJson.Mask(Encoding.UTF8.GetBytes(json), truncated: false, Fields)!;
+
+        Assert.DoesNotContain("client-secret-777", masked, StringComparison.Ordinal);
+        Assert.DoesNotContain("other-secret-888", masked, StringComparison.Ordinal);
+        Assert.Contains("api_key=***", masked.Replace("\\u0026", "&", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mask_FieldNamesCompareWithoutCase()
     {
         var masked = SensitiveJson.Mask("{\"SMTP_Password\":\"hunter2\"}"u8, truncated: false, Fields);

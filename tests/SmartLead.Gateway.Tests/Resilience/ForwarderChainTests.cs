@@ -1,3 +1,4 @@
+using SmartLead.Gateway.Credentials;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -132,9 +133,11 @@ public sealed class ForwarderChainTests : IAsyncLifetime
             ["Retry:MaxDelay"] = "00:00:00.020",
             ["CircuitBreaker:Enabled"] = "false",
             ["RateLimit:Enabled"] = "false",
+            ["SmartLead:ApiKey"] = "test-key",
         });
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddHttpForwarder();
+        builder.Services.AddGatewayCredentials();
         builder.Services.AddGatewayResilience();
         builder.Services.AddUpstreamBudget();
         _proxy = builder.Build();

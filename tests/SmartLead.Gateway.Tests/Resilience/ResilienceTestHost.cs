@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
@@ -25,6 +26,7 @@ internal sealed class ResilienceTestHost : IDisposable
         ["CircuitBreaker:Enabled"] = "false",
         ["SmartLead:Timeout"] = "00:00:10",
         ["RateLimit:Enabled"] = "false",
+        ["SmartLead:ApiKey"] = "test-key",
     };
 
     private readonly ServiceProvider _services;
@@ -56,6 +58,7 @@ internal sealed class ResilienceTestHost : IDisposable
             sp.GetRequiredService<GatewayMetrics>(),
             sp.GetRequiredService<ILogger<UpstreamResiliencePipeline>>(),
             () => 0.5));
+        services.AddGatewayCredentials();
         services.AddGatewayResilience();
         services.AddUpstreamBudget();
         _services = services.BuildServiceProvider();

@@ -1,0 +1,253 @@
+namespace SmartLead.Gateway.Credentials;
+
+/// <summary>
+/// One pass over output (bytes of a body, characters of a header) in search of <see cref="KeyPatterns"/>. The input
+/// is fed one unit at a time with its position; escapes a server writes (<c>%4A</c>, <c>%4a</c>, <c>\/</c>,
+/// <c>\u004A</c>) are decoded on the fly, so the automaton sees characters, and every match is reported as the raw
+/// range to overwrite. The raw text is matched as well as the decoded one (<c>\u322client-key</c> is a key to a
+/// person reading it, though a JSON reader sees <c>\u322c</c>). The state carries over between feeds, so a key split across writes is found too, and
+/// <see cref="HoldFrom"/> says how little must wait for the next write: only a trailing partial match.
+/// </summary>
+internal sealed class KeyScanner
+{
+    private const int None = 0;
+    private const int Percent = 1;
+    private const int PercentHex = 2;
+    private const int Backslash = 3;
+    private const int Unicode = 4; // 4..7: after \u and 0..3 hex digits
+
+    private readonly KeyPatterns _patterns;
+    private readonly long[] _starts;
+    private readonly int[] _escapeChars = new int[6];
+    private readonly List<int>? _decoded;
+    private int _head;
+    private int _state;
+    private int _rawState;
+    private long _rawEnd;
+    private int _escape;
+    private int _escapeCount;
+    private int _escapeValue;
+    private long _escapeStart;
+
+    public KeyScanner(KeyPatterns patterns)
+        : this(patterns, decoded: null)
+    {
+    }
+
+    private KeyScanner(KeyPatterns patterns, List<int>? decoded)
+    {
+        _patterns = patterns;
+        _starts = new long[patterns.MaxDepth];
+        _decoded = decoded;
+    }
+
+    /// <summary>Raw ranges [start, end) that hold a key, merged where they touch.</summary>
+    public List<(long Start, long End)> Masks { get; } = [];
+
+    /// <summary>The characters a server's escapes stand for (used to see a key as the scanner sees it).</summary>
+    public static List<int> Decode(ReadOnlySpan<byte> raw)
+    {
+        var decoded = new List<int>(raw.Length);
+        var scanner = new KeyScanner(KeyPatterns.Empty, decoded);
+        for (var i = 0; i < raw.Length; i++)
+        {
+            scanner.Feed(raw[i], i);
+        }
+
+        scanner.Complete(raw.Length);
+        return decoded;
+    }
+
+    /// <summary>ASCII letters folded to lower case; nothing else changes (keys are compared without regard to case).</summary>
+    public static int FoldUnit(int unit) => unit is >= 'A' and <= 'Z' ? unit + 32 : unit;
+
+    /// <summary>Feeds one raw unit (a byte, or a character) found at <paramref name="position"/>.</summary>
+    public void Feed(int value, long position)
+    {
+        if (_escape == None && _state == _rawState && value != '%' && value != '\\')
+        {
+            // The common case: no escape in sight and both views in step, so one step serves both.
+            var folded = FoldUnit(value);
+            _decoded?.Add(folded);
+            Push(position);
+            _state = _rawState = _patterns.Step(_state, folded);
+            _rawEnd = position + 1;
+            if (_patterns.MatchLength(_state) is var length and > 0)
+            {
+                AddMask(_rawEnd - length, _rawEnd);
+                AddMask(Start(length), _rawEnd);
+            }
+
+            return;
+        }
+
+        _rawState = _patterns.Step(_rawState, FoldUnit(value));
+        _rawEnd = position + 1;
+        if (_patterns.MatchLength(_rawState) is var rawLength and > 0)
+        {
+            AddMask(_rawEnd - rawLength, _rawEnd);
+        }
+
+        Decoded(value, position);
+    }
+
+    private void Decoded(int value, long position)
+    {
+        switch (_escape)
+        {
+            case None:
+                if (value == '%' || value == '\\')
+                {
+                    _escape = value == '%' ? Percent : Backslash;
+                    _escapeStart = position;
+                    _escapeCount = 1;
+                    _escapeChars[0] = value;
+                    _escapeValue = 0;
+                    return;
+                }
+
+                Unit(value, position, position + 1);
+                return;
+            case Percent or Unicode or Unicode + 1 or Unicode + 2:
+                if (Hex(value) is var digit and >= 0)
+                {
+                    Hold(value, digit);
+                    return;
+                }
+
+                break;
+            case PercentHex or Unicode + 3:
+                if (Hex(value) is var last and >= 0)
+                {
+                    _escape = None;
+                    Unit((_escapeValue * 16) + last, _escapeStart, position + 1);
+                    return;
+                }
+
+                break;
+            case Backslash:
+                if (value == 'u')
+                {
+                    _escape = Unicode;
+                    _escapeChars[_escapeCount++] = value;
+                    return;
+                }
+
+                var simple = value switch
+                {
+                    '"' or '\\' or '/' => value,
+                    'b' => '\b',
+                    'f' => '\f',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    _ => -1,
+                };
+                if (simple >= 0)
+                {
+                    _escape = None;
+                    Unit(simple, _escapeStart, position + 1);
+                    return;
+                }
+
+                break;
+        }
+
+        // Not an escape after all: what was held is plain text, and this unit starts afresh.
+        ReleaseEscape();
+        Decoded(value, position);
+    }
+
+    /// <summary>The input has ended at <paramref name="end"/>: an unfinished escape is plain text.</summary>
+    public void Complete(long end)
+    {
+        _ = end;
+        ReleaseEscape();
+    }
+
+    /// <summary>
+    /// The first position that may still turn out to be part of a key (a partial match or an unfinished escape);
+    /// everything before it can go to the client. <paramref name="end"/> when nothing is pending.
+    /// </summary>
+    public long HoldFrom(long end)
+    {
+        var from = _escape != None ? _escapeStart : end;
+        var depth = _patterns.Depth(_state);
+        if (depth > 0)
+        {
+            from = Math.Min(from, Start(depth));
+        }
+
+        return Math.Min(from, _rawEnd - _patterns.Depth(_rawState));
+    }
+
+    private static int Hex(int value) => value switch
+    {
+        >= '0' and <= '9' => value - '0',
+        >= 'a' and <= 'f' => value - 'a' + 10,
+        >= 'A' and <= 'F' => value - 'A' + 10,
+        _ => -1,
+    };
+
+    private void Hold(int value, int digit)
+    {
+        _escapeChars[_escapeCount++] = value;
+        _escapeValue = (_escapeValue * 16) + digit;
+        _escape++;
+    }
+
+    private void ReleaseEscape()
+    {
+        if (_escape == None)
+        {
+            return;
+        }
+
+        _escape = None;
+        for (var i = 0; i < _escapeCount; i++)
+        {
+            Unit(_escapeChars[i], _escapeStart + i, _escapeStart + i + 1);
+        }
+    }
+
+    private void Unit(int value, long start, long end)
+    {
+        var folded = FoldUnit(value);
+        _decoded?.Add(folded);
+        Push(start);
+        _state = _patterns.Step(_state, folded);
+        var length = _patterns.MatchLength(_state);
+        if (length == 0)
+        {
+            return;
+        }
+
+        AddMask(Start(length), end);
+    }
+
+    /// <summary>Records where the unit just decoded began (a ring of the last <see cref="KeyPatterns.MaxDepth"/>).</summary>
+    private void Push(long start)
+    {
+        _starts[_head] = start;
+        _head = _head + 1 == _starts.Length ? 0 : _head + 1;
+    }
+
+    /// <summary>Where the unit <paramref name="back"/> units ago (1 = the last one) began.</summary>
+    private long Start(int back)
+    {
+        var index = _head - back;
+        return _starts[index < 0 ? index + _starts.Length : index];
+    }
+
+    private void AddMask(long start, long end)
+    {
+        if (Masks.Count > 0 && Masks[^1].End >= start && Masks[^1].Start <= end)
+        {
+            Masks[^1] = (Math.Min(Masks[^1].Start, start), Math.Max(Masks[^1].End, end));
+        }
+        else
+        {
+            Masks.Add((start, end));
+        }
+    }
+}
