@@ -87,7 +87,7 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         Assert.Equal(accepted.Count, delivered);
         Assert.True(deliveredInDrive >= 0.95 * allowed, $"delivered {deliveredInDrive} of {allowed}");
         // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
-        var longestAllowed = MaxQueueWait + UpstreamBudget.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
+        var longestAllowed = MaxQueueWait + WaitingRoom.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
         Assert.True(longestWait <= longestAllowed, $"waited {longestWait}");
     }
 

@@ -26,7 +26,7 @@ public sealed class BudgetServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public void AddUpstreamBudget_WindowsFromSettings_ReplaceTheDefaults()
+    public void AddUpstreamBudget_WindowOfANewLengthFromSettings_JoinsThePlansWindows()
     {
         using var provider = Build(new()
         {
@@ -34,11 +34,12 @@ public sealed class BudgetServiceCollectionExtensionsTests
             ["RateLimit:Windows:0:Window"] = "00:00:10",
         }, out _);
 
-        var windows = provider.GetRequiredService<IOptions<RateLimitOptions>>().Value.EffectiveWindows;
+        var windows = BudgetPlans.Resolve(provider.GetRequiredService<IOptions<RateLimitOptions>>().Value).Windows;
 
-        var window = Assert.Single(windows);
+        Assert.Equal([1, 10, 60, 3600], windows.Select(w => (int)w.Window.TotalSeconds));
+        var window = windows.Single(w => w.Window == TimeSpan.FromSeconds(10));
         Assert.Equal(3, window.PermitLimit);
-        Assert.Equal(TimeSpan.FromSeconds(10), window.Window);
+        Assert.Equal(BudgetPlans.FromSetting, window.Source);
     }
 
     [Fact]
