@@ -8,6 +8,9 @@ namespace SmartLead.Gateway.Budget;
 
 internal static class BudgetServiceCollectionExtensions
 {
+    /// <summary>The connection string (<c>ConnectionStrings:Redis</c>) of the shared store.</summary>
+    public const string RedisConnectionName = "Redis";
+
     /// <summary>
     /// Registers the upstream budget: <see cref="RateLimitOptions"/> (section <c>RateLimit</c>, validated at start,
     /// followed on reload), the ledger chosen by <c>RateLimit:Store</c> at start, and the singleton
@@ -23,6 +26,7 @@ internal static class BudgetServiceCollectionExtensions
         services.TryAddSingleton(CreateBudget);
         services.TryAddSingleton<IBudgetStatusSource>(sp => sp.GetRequiredService<UpstreamBudget>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUpstreamHandlerStage, BudgetStage>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupSettingsCheck, RedisStoreSettingsCheck>());
         return services;
     }
 
@@ -32,7 +36,14 @@ internal static class BudgetServiceCollectionExtensions
         var time = services.GetRequiredService<TimeProvider>();
         var current = options.Current;
         var limits = BudgetPlans.Resolve(current);
-        IPermitLedger ledger = new MemoryPermitLedger(limits, time);
+        IPermitLedger ledger = current.Store == BudgetStore.Redis
+            ? new RedisPermitLedger(
+                services.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName)!,
+                limits,
+                current.ExpectedReplicas,
+                time,
+                services.GetRequiredService<ILogger<RedisPermitLedger>>())
+            : new MemoryPermitLedger(limits, time);
         return new UpstreamBudget(
                 current,
                 ledger,
@@ -40,5 +51,19 @@ internal static class BudgetServiceCollectionExtensions
                 services.GetRequiredService<ILogger<UpstreamBudget>>(),
                 services.GetRequiredService<GatewayMetrics>())
             .Follow(options);
+    }
+}
+
+/// <summary><c>RateLimit:Store=Redis</c> needs <c>ConnectionStrings:Redis</c>; checked before start with the other settings.</summary>
+internal sealed class RedisStoreSettingsCheck : IStartupSettingsCheck
+{
+    public IReadOnlyList<string> Problems(IServiceProvider services)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var store = configuration[$"{RateLimitOptions.SectionName}:{nameof(RateLimitOptions.Store)}"];
+        return string.Equals(store, nameof(BudgetStore.Redis), StringComparison.OrdinalIgnoreCase)
+               && string.IsNullOrWhiteSpace(configuration.GetConnectionString(BudgetServiceCollectionExtensions.RedisConnectionName))
+            ? [$"{RateLimitOptions.SectionName}:Store is Redis, but ConnectionStrings:Redis is not set."]
+            : [];
     }
 }

@@ -34,8 +34,11 @@ internal interface IPermitLedger : IDisposable
     /// </summary>
     bool Pause(TimeSpan delay, string reason);
 
-    /// <summary>Puts new limits in force without forgetting what was spent.</summary>
-    void Apply(BudgetLimits limits);
+    /// <summary>
+    /// Puts new limits in force without forgetting what was spent; <paramref name="expectedReplicas"/> sizes a shared
+    /// ledger's local share for when its store is away.
+    /// </summary>
+    void Apply(BudgetLimits limits, int expectedReplicas);
 
     /// <summary>What the ledger knows now, without waiting for a store.</summary>
     LedgerSnapshot Snapshot();

@@ -49,6 +49,21 @@ internal sealed class MemoryPermitLedger : IPermitLedger
         }
     }
 
+    /// <summary>
+    /// Counts a permit granted elsewhere (by the shared store) whatever the limits say, so that if the store goes
+    /// away this replica's share starts from what the replica itself spent rather than from a full budget.
+    /// The bucket may go into debt; it then refills the debt first.
+    /// </summary>
+    public ILedgerPermit Record()
+    {
+        lock (_gate)
+        {
+            var now = Now;
+            _limits.Prune(now);
+            return new Permit(this, _limits.Take(now));
+        }
+    }
+
     public ValueTask<TimeSpan> ProjectAsync(int ahead, CancellationToken cancellationToken) => new(Project(ahead));
 
     public TimeSpan Project(int ahead)
@@ -76,7 +91,7 @@ internal sealed class MemoryPermitLedger : IPermitLedger
         }
     }
 
-    public void Apply(BudgetLimits limits)
+    public void Apply(BudgetLimits limits, int expectedReplicas = 1)
     {
         lock (_gate)
         {

@@ -144,7 +144,7 @@ internal sealed partial class UpstreamBudget : RateLimiter, IBudgetStatusSource
     public void Apply(RateLimitOptions options)
     {
         Volatile.Write(ref _options, options);
-        _ledger.Apply(BudgetPlans.Resolve(options));
+        _ledger.Apply(BudgetPlans.Resolve(options), options.ExpectedReplicas);
         _room.Configure(options.QueueLimit, options.MaxQueueWait);
         if (!options.Enabled)
         {

@@ -1,0 +1,203 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Tests.Infrastructure;
+using static SmartLead.Gateway.Tests.Budget.BudgetTestOptions;
+
+namespace SmartLead.Gateway.Tests.Budget;
+
+/// <summary>
+/// The Redis ledger against a real redis-server. Redis keeps time itself (<c>TIME</c>), so these run on real time
+/// with margins of seconds; the scheduling rules themselves are tested to the tick on the memory ledger.
+/// </summary>
+public sealed class RedisPermitLedgerTests : IAsyncLifetime
+{
+    private RedisServer _redis = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (RedisServer.SkipReason is null)
+        {
+            _redis = await RedisServer.StartAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [RedisFact]
+    public async Task TryTake_TwoReplicasOnOneRedis_TogetherGetOnlyTheOneBucket()
+    {
+        var limits = Limits(Create(tokenLimit: 5, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+
+        var granted = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            granted += (await a.TryTakeAsync(0, default)).Permit is null ? 0 : 1;
+            granted += (await b.TryTakeAsync(0, default)).Permit is null ? 0 : 1;
+        }
+
+        Assert.Equal(5, granted);
+        var refused = await b.TryTakeAsync(0, default);
+        Assert.InRange(refused.RetryIn, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+    }
+
+    [RedisFact]
+    public async Task TryTake_Window_CountsThePermitUntilAWindowAfterItsRelease()
+    {
+        var limits = Limits(Create(tokenLimit: 100, tokensPerPeriod: 100, windows: Window(1, TimeSpan.FromSeconds(2))));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+
+        var held = (await a.TryTakeAsync(0, default)).Permit!;
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var whileInFlight = await b.TryTakeAsync(0, default);
+        held.Release();
+        var afterRelease = await b.TryTakeAsync(0, default);
+
+        Assert.Null(whileInFlight.Permit);
+        Assert.Null(afterRelease.Permit);
+        Assert.InRange(afterRelease.RetryIn, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2));
+        await Task.Delay(afterRelease.RetryIn + TimeSpan.FromMilliseconds(100));
+        Assert.NotNull((await b.TryTakeAsync(0, default)).Permit);
+    }
+
+    [RedisFact]
+    public async Task Pause_OnOneReplica_StopsTheOtherUntilItEnds()
+    {
+        var limits = Limits(Create(tokenLimit: 10, tokensPerPeriod: 10));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+
+        Assert.True(a.Pause(TimeSpan.FromSeconds(30), "429 Retry-After"));
+        await Task.Delay(200);
+        var answer = await b.TryTakeAsync(0, default);
+
+        Assert.Null(answer.Permit);
+        Assert.InRange(answer.RetryIn, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
+        Assert.Equal("429 Retry-After", b.Snapshot().CooldownReason);
+    }
+
+    [RedisFact]
+    public async Task Return_PermitNeverUsed_GoesBackToTheSharedBucket()
+    {
+        var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+
+        var unused = (await a.TryTakeAsync(0, default)).Permit!;
+        Assert.Null((await b.TryTakeAsync(0, default)).Permit);
+        unused.Return();
+        await Task.Delay(200);
+
+        Assert.NotNull((await b.TryTakeAsync(0, default)).Permit);
+    }
+
+    [RedisFact]
+    public async Task Project_CountsRequestsWaitingOnOtherReplicas()
+    {
+        var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromSeconds(1)));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+        Assert.NotNull((await a.TryTakeAsync(0, default)).Permit);
+
+        // Replica a has five waiting; a newcomer on b goes behind them: after the sixth refill, not the first.
+        Assert.Null((await a.TryTakeAsync(5, default)).Permit);
+        var behindOthers = await b.ProjectAsync(0, default);
+
+        // Replica a says nobody waits there any more: the same newcomer would go at the next refill.
+        var alone = await a.ProjectAsync(0, default);
+
+        Assert.InRange(behindOthers, alone + TimeSpan.FromSeconds(4.5), alone + TimeSpan.FromSeconds(5.5));
+    }
+
+    [RedisFact]
+    public async Task RedisStopped_ServesOnTheLocalShareWarnsOnceAndGoesBackWhenRedisReturns()
+    {
+        var logs = new ListLogger();
+        var limits = Limits(Create(tokenLimit: 10, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
+        using var ledger = new RedisPermitLedger(_redis.ConnectionString, limits, expectedReplicas: 2, TimeProvider.System, logs);
+        Assert.NotNull((await ledger.TryTakeAsync(0, default)).Permit);
+
+        await _redis.StopAsync();
+        var duringOutage = new List<LedgerAnswer>();
+        for (var i = 0; i < 8; i++)
+        {
+            duringOutage.Add(await ledger.TryTakeAsync(0, default));
+        }
+
+        // The local share is 10 / 2 = 5, of which this replica had spent one through Redis.
+        Assert.Equal(4, duringOutage.Count(a => a.Permit is not null));
+        Assert.False(ledger.Reachable);
+        Assert.False(ledger.Snapshot().Reachable);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+
+        await _redis.StartAgainAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!ledger.Reachable)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the ledger did not go back to Redis");
+            await Task.Delay(100);
+        }
+
+        // Redis came back empty (no persistence): a fresh shared bucket of 10.
+        Assert.NotNull((await ledger.TryTakeAsync(0, default)).Permit);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("answers again", StringComparison.Ordinal));
+    }
+
+    [RedisFact]
+    public async Task Start_RedisUnreachable_ServesOnTheLocalShareAtOnce()
+    {
+        var logs = new ListLogger();
+        var limits = Limits(Create(tokenLimit: 4, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
+        using var ledger = new RedisPermitLedger(Upstream.RefusingUrl().Replace("http://", string.Empty, StringComparison.Ordinal), limits, expectedReplicas: 2, TimeProvider.System, logs);
+
+        var answers = new[] { await ledger.TryTakeAsync(0, default), await ledger.TryTakeAsync(0, default), await ledger.TryTakeAsync(0, default) };
+
+        Assert.Equal(2, answers.Count(a => a.Permit is not null));
+        Assert.False(ledger.Reachable);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
+    }
+
+    private static BudgetLimits Limits(RateLimitOptions options) => BudgetPlans.Resolve(options);
+
+    private RedisPermitLedger Ledger(BudgetLimits limits) =>
+        new(_redis.ConnectionString, limits, expectedReplicas: 2, TimeProvider.System, NullLogger.Instance);
+
+    internal sealed class ListLogger : ILogger
+    {
+        private readonly List<(LogLevel Level, string Message)> _entries = [];
+
+        public IReadOnlyList<(LogLevel Level, string Message)> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (_entries)
+            {
+                _entries.Add((logLevel, formatter(state, exception)));
+            }
+        }
+    }
+}
