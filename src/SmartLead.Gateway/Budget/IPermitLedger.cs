@@ -17,9 +17,10 @@ internal interface IPermitLedger : IDisposable
 
     /// <summary>
     /// One permit now, if every limit allows it and no cooldown is on; otherwise when one may be (see
-    /// <see cref="LedgerAnswer"/>). <paramref name="queued"/> is how many wait on this replica, for the shared projection.
+    /// <see cref="LedgerAnswer"/>). <paramref name="queue"/> says who asks: a shared ledger keeps the replicas' queues
+    /// in one order (the longest waiting head first) and projects newcomers behind every replica's waiters.
     /// </summary>
-    ValueTask<LedgerAnswer> TryTakeAsync(int queued, CancellationToken cancellationToken);
+    ValueTask<LedgerAnswer> TryTakeAsync(QueueState queue, CancellationToken cancellationToken);
 
     /// <summary>
     /// How long until a request arriving now would get its permit behind <paramref name="ahead"/> requests waiting
@@ -52,6 +53,15 @@ internal interface IPermitLedger : IDisposable
 internal readonly record struct LedgerAnswer(ILedgerPermit? Permit, TimeSpan RetryIn, TimeSpan ProjectedIn)
 {
     public static LedgerAnswer Granted(ILedgerPermit permit) => new(permit, TimeSpan.Zero, TimeSpan.Zero);
+}
+
+/// <summary>
+/// The asking replica's queue: how many wait (the asker included, 0 for a newcomer nobody waits before), how long
+/// the asker has waited, and how long the one behind it has (zero when nobody is).
+/// </summary>
+internal readonly record struct QueueState(int Queued, TimeSpan HeadWaited, TimeSpan NextWaited)
+{
+    public static QueueState Newcomer => default;
 }
 
 /// <summary>One permit taken from a ledger.</summary>

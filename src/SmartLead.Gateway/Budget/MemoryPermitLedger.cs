@@ -27,7 +27,7 @@ internal sealed class MemoryPermitLedger : IPermitLedger
 
     private long Now => _time.GetElapsedTime(_origin).Ticks;
 
-    public ValueTask<LedgerAnswer> TryTakeAsync(int queued, CancellationToken cancellationToken) => new(TryTake());
+    public ValueTask<LedgerAnswer> TryTakeAsync(QueueState queue, CancellationToken cancellationToken) => new(TryTake());
 
     public LedgerAnswer TryTake()
     {

@@ -9,13 +9,19 @@ namespace SmartLead.Gateway.Budget;
 /// <remarks>
 /// <para>Keys (one hash tag, so a Redis Cluster keeps them on one node): the bucket (hash: tokens, anchor); finished
 /// permits (sorted set, score = when the attempt ended); permits in flight (sorted set, score = grant time); the
-/// cooldown (hash: until, reason); each replica's queue length (hash, "queued:seenAt"), for the shared projection.</para>
+/// cooldown (hash: until, reason); each replica's queue (hash, "queued:seenAt:headSince"), for one order across
+/// replicas and the shared projection.</para>
+/// <para>One order: a permit that is free goes to the replica whose head has waited longest. A replica asking while
+/// another (heard from within the last second) has an older head is told to come back when the next permit after
+/// that one frees up. Without it the replicas' heads race for each permit, and a replica that keeps losing lets its
+/// waiters run past the deadlines their admission projected.</para>
 /// <para>The same rules as <see cref="PermitLimits"/>: a window counts a permit from its grant until one window after
 /// its attempt ended; a permit in flight counts in every window. A lease whose replica died is taken as ended
 /// <c>lease</c> after its grant. Scores and values are passed as whole-number strings: Lua would print a 16-digit
 /// microsecond count in exponent form.</para>
 /// <para>ARGV: op, tokenLimit, tokensPerPeriod, period, lease, typical duration, replica, queued here, window count,
-/// then (limit, length) per window, then the op's own arguments. Durations are microseconds.</para>
+/// then (limit, length) per window, then the op's own two arguments (take: permit id, "headWaited:nextWaited";
+/// project: waiters ahead here; release/return: permit id; pause: delay, reason). Durations are microseconds.</para>
 /// <para>Reply: granted (0/1), soonest (µs from now a permit may be free, attempts in flight assumed to end now),
 /// projected (µs from now a request behind every waiter on every replica would go, attempts in flight taking the
 /// typical duration), tokens in the bucket, cooldown left (µs), cooldown reason, then each window's count.</para>
@@ -96,12 +102,33 @@ internal static class RedisLedgerScript
         end
         local cooldownLeft = math.max(0, cooldownUntil - now)
 
-        if op == 'take' and free then
+        -- The replicas' queues: waiters everywhere count ahead of a newcomer; the longest-waiting head goes first.
+        local headSince, nextSince = now, now
+        if op == 'take' and arg2 ~= nil and arg2 ~= '' then
+          local hw, nw = string.match(arg2, '(%d+):(%d+)')
+          headSince = now - tonumber(hw); nextSince = now - tonumber(nw)
+        end
+        local ahead, deferred = 0, false
+        local entries = redis.call('HGETALL', queuesKey)
+        for i = 1, #entries, 2 do
+          if entries[i] ~= replica then
+            local q, seen, since = string.match(entries[i + 1], '(%d+):(%d+):(%d+)')
+            if q and tonumber(seen) > now - 10000000 then
+              ahead = ahead + tonumber(q)
+              if tonumber(q) > 0 and tonumber(seen) > now - 1000000 and tonumber(since) < headSince then deferred = true end
+            end
+          end
+        end
+
+        if op == 'take' and free and not deferred then
           tokens = tokens - 1
           saveBucket()
           redis.call('ZADD', inflightKey, s(now), arg1)
           redis.call('PEXPIRE', inflightKey, keep)
-          redis.call('HSET', queuesKey, replica, s(math.max(0, queued - 1)) .. ':' .. s(now))
+          local left = math.max(0, queued - 1)
+          local since = now
+          if left > 0 then since = nextSince end
+          redis.call('HSET', queuesKey, replica, s(left) .. ':' .. s(now) .. ':' .. s(since))
           redis.call('PEXPIRE', queuesKey, 60000)
           for i = 1, n do counts[i] = counts[i] + 1 end
           local reply = {1, 0, 0, tokens, cooldownLeft, reason}
@@ -110,18 +137,10 @@ internal static class RedisLedgerScript
         end
 
         -- No permit now (or a projection): what-ifs on a copy of the state, as PermitLimits.EarliestFrom does.
-        local ahead = 0
-        if op == 'project' then ahead = tonumber(arg1) end
+        if op == 'project' then ahead = ahead + tonumber(arg1) end
         if queued >= 0 then
-          redis.call('HSET', queuesKey, replica, s(queued) .. ':' .. s(now))
+          redis.call('HSET', queuesKey, replica, s(queued) .. ':' .. s(now) .. ':' .. s(headSince))
           redis.call('PEXPIRE', queuesKey, 60000)
-        end
-        local entries = redis.call('HGETALL', queuesKey)
-        for i = 1, #entries, 2 do
-          if entries[i] ~= replica then
-            local q, seen = string.match(entries[i + 1], '(%d+):(%d+)')
-            if q and tonumber(seen) > now - 10000000 then ahead = ahead + tonumber(q) end
-          end
         end
 
         local finishedCount = redis.call('ZCARD', finishedKey)
@@ -167,7 +186,9 @@ internal static class RedisLedgerScript
           return earliest(at)
         end
 
-        local soonest = simulate(0, 0)
+        -- Deferred to an older head elsewhere: this replica's turn comes with the permit after the one it leaves.
+        local soonest
+        if free and deferred then soonest = simulate(0, 1) else soonest = simulate(0, 0) end
         local projected = simulate(typical, ahead)
         local reply = {0, math.max(0, soonest - now), math.max(0, projected - now), tokens, cooldownLeft, reason}
         for i = 1, n do reply[6 + i] = counts[i] end

@@ -88,7 +88,7 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
     /// <summary>True while Redis is reachable and counts the permits.</summary>
     public bool Reachable => Volatile.Read(ref _away) == 0;
 
-    public async ValueTask<LedgerAnswer> TryTakeAsync(int queued, CancellationToken cancellationToken)
+    public async ValueTask<LedgerAnswer> TryTakeAsync(QueueState queue, CancellationToken cancellationToken)
     {
         if (!Reachable)
         {
@@ -108,7 +108,9 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
         var id = string.Create(CultureInfo.InvariantCulture, $"{_replica}:{Interlocked.Increment(ref _permitCounter)}");
         try
         {
-            var reply = await RunAsync("take", queued, id, null);
+            var waited = string.Create(
+                CultureInfo.InvariantCulture, $"{(long)queue.HeadWaited.TotalMicroseconds}:{(long)queue.NextWaited.TotalMicroseconds}");
+            var reply = await RunAsync("take", queue.Queued, id, waited);
             if ((long)reply[0] == 1)
             {
                 return LedgerAnswer.Granted(new RedisPermit(this, id, _time.GetTimestamp(), _local.Record()));
@@ -132,7 +134,8 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
 
         try
         {
-            var reply = await RunAsync("project", ahead, ahead.ToString(CultureInfo.InvariantCulture), null);
+            // Publishes nothing: this replica's queue and its head's age are told with each take of its head.
+            var reply = await RunAsync("project", -1, ahead.ToString(CultureInfo.InvariantCulture), null);
             return Microseconds(reply[2]);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -324,7 +327,9 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
         }
 
         Interlocked.Exchange(ref _awaySince, _time.GetTimestamp());
-        Log.RedisAway(_logger, ex.GetType().Name, ex.Message);
+        // StackExchange.Redis appends pages of connection diagnostics; the first clause says what happened.
+        var message = ex.Message.Split(';', 2)[0];
+        Log.RedisAway(_logger, ex.GetType().Name, message);
         lock (_gate)
         {
             if (!_disposed)

@@ -127,7 +127,7 @@ internal sealed partial class WaitingRoom : IDisposable
         TimeSpan goesIn;
         if (ahead == 0)
         {
-            var answer = await _ledger.TryTakeAsync(0, cancellationToken);
+            var answer = await _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
             if (answer.Permit is { } permit)
             {
                 return Granted(permit, TimeSpan.Zero);
@@ -189,7 +189,7 @@ internal sealed partial class WaitingRoom : IDisposable
         // ledger's round trip is waited for on this thread.
         if (ahead == 0)
         {
-            var answer = Wait(_ledger.TryTakeAsync(0, CancellationToken.None));
+            var answer = Wait(_ledger.TryTakeAsync(QueueState.Newcomer, CancellationToken.None));
             return answer.Permit is { } permit ? Granted(permit, TimeSpan.Zero) : Refuse(RefusalReason.QueueFull, answer.ProjectedIn, 0, quiet: true);
         }
 
@@ -270,7 +270,7 @@ internal sealed partial class WaitingRoom : IDisposable
         while (true)
         {
             Waiter head;
-            int queued;
+            QueueState queue;
             lock (_gate)
             {
                 _askAgain = false;
@@ -282,13 +282,17 @@ internal sealed partial class WaitingRoom : IDisposable
                 }
 
                 head = _queue.First.Value;
-                queued = _queue.Count;
+                var now = _time.GetTimestamp();
+                queue = new QueueState(
+                    _queue.Count,
+                    _time.GetElapsedTime(head.Enqueued, now),
+                    _queue.First.Next is { } next ? _time.GetElapsedTime(next.Value.Enqueued, now) : TimeSpan.Zero);
             }
 
             LedgerAnswer answer;
             try
             {
-                answer = await _ledger.TryTakeAsync(queued, CancellationToken.None);
+                answer = await _ledger.TryTakeAsync(queue, CancellationToken.None);
             }
             catch (Exception ex)
             {

@@ -40,12 +40,12 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         var granted = 0;
         for (var i = 0; i < 10; i++)
         {
-            granted += (await a.TryTakeAsync(0, default)).Permit is null ? 0 : 1;
-            granted += (await b.TryTakeAsync(0, default)).Permit is null ? 0 : 1;
+            granted += (await a.TryTakeAsync(QueueState.Newcomer, default)).Permit is null ? 0 : 1;
+            granted += (await b.TryTakeAsync(QueueState.Newcomer, default)).Permit is null ? 0 : 1;
         }
 
         Assert.Equal(5, granted);
-        var refused = await b.TryTakeAsync(0, default);
+        var refused = await b.TryTakeAsync(QueueState.Newcomer, default);
         Assert.InRange(refused.RetryIn, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
     }
 
@@ -56,17 +56,17 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         using var a = Ledger(limits);
         using var b = Ledger(limits);
 
-        var held = (await a.TryTakeAsync(0, default)).Permit!;
+        var held = (await a.TryTakeAsync(QueueState.Newcomer, default)).Permit!;
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        var whileInFlight = await b.TryTakeAsync(0, default);
+        var whileInFlight = await b.TryTakeAsync(QueueState.Newcomer, default);
         held.Release();
-        var afterRelease = await b.TryTakeAsync(0, default);
+        var afterRelease = await b.TryTakeAsync(QueueState.Newcomer, default);
 
         Assert.Null(whileInFlight.Permit);
         Assert.Null(afterRelease.Permit);
         Assert.InRange(afterRelease.RetryIn, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(2));
         await Task.Delay(afterRelease.RetryIn + TimeSpan.FromMilliseconds(100));
-        Assert.NotNull((await b.TryTakeAsync(0, default)).Permit);
+        Assert.NotNull((await b.TryTakeAsync(QueueState.Newcomer, default)).Permit);
     }
 
     [RedisFact]
@@ -78,7 +78,7 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
 
         Assert.True(a.Pause(TimeSpan.FromSeconds(30), "429 Retry-After"));
         await Task.Delay(200);
-        var answer = await b.TryTakeAsync(0, default);
+        var answer = await b.TryTakeAsync(QueueState.Newcomer, default);
 
         Assert.Null(answer.Permit);
         Assert.InRange(answer.RetryIn, TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(30));
@@ -92,12 +92,12 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         using var a = Ledger(limits);
         using var b = Ledger(limits);
 
-        var unused = (await a.TryTakeAsync(0, default)).Permit!;
-        Assert.Null((await b.TryTakeAsync(0, default)).Permit);
+        var unused = (await a.TryTakeAsync(QueueState.Newcomer, default)).Permit!;
+        Assert.Null((await b.TryTakeAsync(QueueState.Newcomer, default)).Permit);
         unused.Return();
         await Task.Delay(200);
 
-        Assert.NotNull((await b.TryTakeAsync(0, default)).Permit);
+        Assert.NotNull((await b.TryTakeAsync(QueueState.Newcomer, default)).Permit);
     }
 
     [RedisFact]
@@ -106,10 +106,10 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromSeconds(1)));
         using var a = Ledger(limits);
         using var b = Ledger(limits);
-        Assert.NotNull((await a.TryTakeAsync(0, default)).Permit);
+        Assert.NotNull((await a.TryTakeAsync(QueueState.Newcomer, default)).Permit);
 
         // Replica a has five waiting; a newcomer on b goes behind them: after the sixth refill, not the first.
-        Assert.Null((await a.TryTakeAsync(5, default)).Permit);
+        Assert.Null((await a.TryTakeAsync(new QueueState(5, TimeSpan.Zero, TimeSpan.Zero), default)).Permit);
         var behindOthers = await b.ProjectAsync(0, default);
 
         // Replica a says nobody waits there any more: the same newcomer would go at the next refill.
@@ -119,18 +119,38 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     }
 
     [RedisFact]
+    public async Task TryTake_OtherReplicasHeadWaitedLonger_LeavesTheFreePermitToIt()
+    {
+        var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(300)));
+        using var a = Ledger(limits);
+        using var b = Ledger(limits);
+        Assert.NotNull((await a.TryTakeAsync(QueueState.Newcomer, default)).Permit);
+
+        // a's head has waited 3 s when it asks (too early); b's newcomer asks once the token is back, while a's
+        // word is fresh (under a second old).
+        Assert.Null((await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3), TimeSpan.Zero), default)).Permit);
+        await Task.Delay(TimeSpan.FromMilliseconds(350));
+        var newcomer = await b.TryTakeAsync(QueueState.Newcomer, default);
+        var head = await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3.5), TimeSpan.Zero), default);
+
+        Assert.Null(newcomer.Permit);
+        Assert.InRange(newcomer.RetryIn, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(300));
+        Assert.NotNull(head.Permit);
+    }
+
+    [RedisFact]
     public async Task RedisStopped_ServesOnTheLocalShareWarnsOnceAndGoesBackWhenRedisReturns()
     {
         var logs = new ListLogger();
         var limits = Limits(Create(tokenLimit: 10, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
         using var ledger = new RedisPermitLedger(_redis.ConnectionString, limits, expectedReplicas: 2, TimeProvider.System, logs);
-        Assert.NotNull((await ledger.TryTakeAsync(0, default)).Permit);
+        Assert.NotNull((await ledger.TryTakeAsync(QueueState.Newcomer, default)).Permit);
 
         await _redis.StopAsync();
         var duringOutage = new List<LedgerAnswer>();
         for (var i = 0; i < 8; i++)
         {
-            duringOutage.Add(await ledger.TryTakeAsync(0, default));
+            duringOutage.Add(await ledger.TryTakeAsync(QueueState.Newcomer, default));
         }
 
         // The local share is 10 / 2 = 5, of which this replica had spent one through Redis.
@@ -148,7 +168,7 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         }
 
         // Redis came back empty (no persistence): a fresh shared bucket of 10.
-        Assert.NotNull((await ledger.TryTakeAsync(0, default)).Permit);
+        Assert.NotNull((await ledger.TryTakeAsync(QueueState.Newcomer, default)).Permit);
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning);
         Assert.Contains(logs.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("answers again", StringComparison.Ordinal));
     }
@@ -160,7 +180,7 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         var limits = Limits(Create(tokenLimit: 4, tokensPerPeriod: 1, period: TimeSpan.FromHours(1)));
         using var ledger = new RedisPermitLedger(Upstream.RefusingUrl().Replace("http://", string.Empty, StringComparison.Ordinal), limits, expectedReplicas: 2, TimeProvider.System, logs);
 
-        var answers = new[] { await ledger.TryTakeAsync(0, default), await ledger.TryTakeAsync(0, default), await ledger.TryTakeAsync(0, default) };
+        var answers = new[] { await ledger.TryTakeAsync(QueueState.Newcomer, default), await ledger.TryTakeAsync(QueueState.Newcomer, default), await ledger.TryTakeAsync(QueueState.Newcomer, default) };
 
         Assert.Equal(2, answers.Count(a => a.Permit is not null));
         Assert.False(ledger.Reachable);
