@@ -61,9 +61,26 @@ internal sealed class RedisStoreSettingsCheck : IStartupSettingsCheck
     {
         var configuration = services.GetRequiredService<IConfiguration>();
         var store = configuration[$"{RateLimitOptions.SectionName}:{nameof(RateLimitOptions.Store)}"];
-        return string.Equals(store, nameof(BudgetStore.Redis), StringComparison.OrdinalIgnoreCase)
-               && string.IsNullOrWhiteSpace(configuration.GetConnectionString(BudgetServiceCollectionExtensions.RedisConnectionName))
-            ? [$"{RateLimitOptions.SectionName}:Store is Redis, but ConnectionStrings:Redis is not set."]
-            : [];
+        if (!string.Equals(store, nameof(BudgetStore.Redis), StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var connection = configuration.GetConnectionString(BudgetServiceCollectionExtensions.RedisConnectionName);
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            return [$"{RateLimitOptions.SectionName}:Store is Redis, but ConnectionStrings:Redis is not set."];
+        }
+
+        try
+        {
+            _ = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            return [];
+        }
+        catch (ArgumentException ex)
+        {
+            // The parser's words name the option it did not understand; the string itself may hold a password.
+            return [$"ConnectionStrings:Redis is not a valid StackExchange.Redis configuration string: {ex.Message.Split(';', 2)[0]}"];
+        }
     }
 }

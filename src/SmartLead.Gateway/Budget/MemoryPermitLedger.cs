@@ -52,7 +52,6 @@ internal sealed class MemoryPermitLedger : IPermitLedger
     /// <summary>
     /// Counts a permit granted elsewhere (by the shared store) whatever the limits say, so that if the store goes
     /// away this replica's share starts from what the replica itself spent rather than from a full budget.
-    /// The bucket may go into debt; it then refills the debt first.
     /// </summary>
     public ILedgerPermit Record()
     {
@@ -60,7 +59,7 @@ internal sealed class MemoryPermitLedger : IPermitLedger
         {
             var now = Now;
             _limits.Prune(now);
-            return new Permit(this, _limits.Take(now));
+            return new Permit(this, _limits.Record(now));
         }
     }
 

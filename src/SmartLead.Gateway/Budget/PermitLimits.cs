@@ -115,6 +115,21 @@ internal sealed class PermitLimits
         return _windows.Length > 0 ? _inFlight.AddLast(at) : null;
     }
 
+    /// <summary>
+    /// Counts a permit granted elsewhere at <paramref name="at"/> whatever the limits say: the windows count it, the
+    /// bucket gives a token only if it has one (a bucket in debt would stay empty long after the spending stopped).
+    /// </summary>
+    public LinkedListNode<long>? Record(long at)
+    {
+        _bucket.RefillTo(at);
+        if (_bucket.Tokens >= 1)
+        {
+            _bucket.Tokens--;
+        }
+
+        return _windows.Length > 0 ? _inFlight.AddLast(at) : null;
+    }
+
     /// <summary>The attempt that held <paramref name="entry"/> is over: from now on it ages out like any other.</summary>
     public void Finish(LinkedListNode<long> entry, long now)
     {

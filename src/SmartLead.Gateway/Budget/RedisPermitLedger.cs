@@ -203,15 +203,26 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
             windows[i] = Math.Max(0, limits.Windows[i].PermitLimit - cached.Counts[i]);
         }
 
-        var cooldown = cached.CooldownLeft > TimeSpan.Zero && _time.GetElapsedTime(cached.At) < cached.CooldownLeft;
+        // The pause as Redis last said it, or as this replica set it since (whichever ends later).
+        var sharedLeft = cached.CooldownLeft - _time.GetElapsedTime(cached.At);
+        TimeSpan localLeft;
+        string? localReason;
+        lock (_gate)
+        {
+            localLeft = TimeSpan.FromSeconds((double)(_localCooldownUntil - Math.Min(_localCooldownUntil, _time.GetTimestamp())) / _time.TimestampFrequency);
+            localReason = _localCooldownReason;
+        }
+
+        var (left, reason) = localLeft > sharedLeft ? (localLeft, localReason) : (sharedLeft, cached.CooldownReason);
+        var cooldown = left > TimeSpan.Zero;
         return new LedgerSnapshot(
             nameof(BudgetStore.Redis),
             true,
             limits,
             cooldown ? 0 : (int)Math.Max(0, cached.Tokens),
             windows,
-            cooldown ? _time.GetUtcNow() + cached.CooldownLeft - _time.GetElapsedTime(cached.At) : null,
-            cooldown ? cached.CooldownReason : null);
+            cooldown ? _time.GetUtcNow() + left : null,
+            cooldown ? reason : null);
     }
 
     public void Dispose()
