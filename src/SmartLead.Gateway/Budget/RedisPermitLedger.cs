@@ -243,8 +243,11 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
         _redis.Dispose();
     }
 
-    private static bool IsRedisFailure(Exception ex) =>
-        ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
+    /// <summary>
+    /// Anything but a cancellation counts as Redis failing (connection, timeout, a server error, an answer of the
+    /// wrong shape): the request is answered from the local share instead, never failed.
+    /// </summary>
+    private static bool IsRedisFailure(Exception ex) => ex is not OperationCanceledException;
 
     private static TimeSpan Microseconds(RedisResult value) => TimeSpan.FromMicroseconds((long)value);
 

@@ -130,6 +130,13 @@ internal sealed partial class WaitingRoom : IDisposable
             var answer = await _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
             if (answer.Permit is { } permit)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // The caller left during a shared ledger's round trip: nothing will be sent, the permit goes back.
+                    permit.Return();
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 return Granted(permit, TimeSpan.Zero);
             }
 
