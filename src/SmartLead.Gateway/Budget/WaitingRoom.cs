@@ -114,7 +114,11 @@ internal sealed partial class WaitingRoom : IDisposable
     }
 
     /// <summary>One permit: at once, after waiting in line, or a refusal with <c>Retry-After</c>.</summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Without a state machine when the ledger answers synchronously (memory): the caller then gets the waiter's own
+    /// task, completed by the dispatcher, rather than a continuation of it one thread-pool hop later.
+    /// </remarks>
+    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int ahead;
@@ -124,62 +128,14 @@ internal sealed partial class WaitingRoom : IDisposable
             ahead = _queue.Count;
         }
 
-        TimeSpan goesIn;
         if (ahead == 0)
         {
-            var answer = await _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
-            if (answer.Permit is { } permit)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    // The caller left during a shared ledger's round trip: nothing will be sent, the permit goes back.
-                    permit.Return();
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                return Granted(permit, TimeSpan.Zero);
-            }
-
-            goesIn = answer.ProjectedIn;
-        }
-        else
-        {
-            goesIn = await _ledger.ProjectAsync(ahead, cancellationToken);
+            var take = _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
+            return take.IsCompletedSuccessfully ? Admit(take.Result, cancellationToken) : AdmitLaterAsync(take, cancellationToken);
         }
 
-        Waiter? waiter = null;
-        string? refusal = null;
-        int queued;
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            queued = _queue.Count;
-            if (queued >= _queueLimit)
-            {
-                refusal = RefusalReason.QueueFull;
-            }
-            else if (goesIn > _maxQueueWait)
-            {
-                refusal = RefusalReason.WaitTooLong;
-            }
-            else
-            {
-                waiter = new Waiter(this, _time.GetTimestamp(), _maxQueueWait);
-                waiter.Node = _queue.AddLast(waiter);
-
-                // Registered last: if the token fires meanwhile the callback runs inline, re-enters the lock and
-                // finds the waiter already queued, so it can take it out again.
-                waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter);
-            }
-        }
-
-        if (waiter is null)
-        {
-            return Refuse(refusal!, goesIn, queued);
-        }
-
-        Wake();
-        return await waiter.Task;
+        var projection = _ledger.ProjectAsync(ahead, cancellationToken);
+        return projection.IsCompletedSuccessfully ? Enqueue(projection.Result, cancellationToken) : EnqueueLaterAsync(projection, cancellationToken);
     }
 
     /// <summary>Synchronous form for <see cref="RateLimiter.AttemptAcquire"/>: a permit now, or a refusal; never waits in line.</summary>
@@ -262,6 +218,68 @@ internal sealed partial class WaitingRoom : IDisposable
         {
             waiter.Complete(BudgetLease.Refused(null));
         }
+    }
+
+    private async ValueTask<RateLimitLease> AdmitLaterAsync(ValueTask<LedgerAnswer> take, CancellationToken cancellationToken) =>
+        await Admit(await take, cancellationToken);
+
+    private async ValueTask<RateLimitLease> EnqueueLaterAsync(ValueTask<TimeSpan> projection, CancellationToken cancellationToken) =>
+        await Enqueue(await projection, cancellationToken);
+
+    /// <summary>A newcomer nobody waited before: the permit the ledger gave, or a place in line.</summary>
+    private ValueTask<RateLimitLease> Admit(LedgerAnswer answer, CancellationToken cancellationToken)
+    {
+        if (answer.Permit is not { } permit)
+        {
+            return Enqueue(answer.ProjectedIn, cancellationToken);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // The caller left during a shared ledger's round trip: nothing will be sent, the permit goes back.
+            permit.Return();
+            return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
+        }
+
+        return new(Granted(permit, TimeSpan.Zero));
+    }
+
+    /// <summary>A place at the end of the line, or a refusal at once when the line is full or the wait too long.</summary>
+    private ValueTask<RateLimitLease> Enqueue(TimeSpan goesIn, CancellationToken cancellationToken)
+    {
+        Waiter? waiter = null;
+        string? refusal = null;
+        int queued;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            queued = _queue.Count;
+            if (queued >= _queueLimit)
+            {
+                refusal = RefusalReason.QueueFull;
+            }
+            else if (goesIn > _maxQueueWait)
+            {
+                refusal = RefusalReason.WaitTooLong;
+            }
+            else
+            {
+                waiter = new Waiter(this, _time.GetTimestamp(), _maxQueueWait);
+                waiter.Node = _queue.AddLast(waiter);
+
+                // Registered last: if the token fires meanwhile the callback runs inline, re-enters the lock and
+                // finds the waiter already queued, so it can take it out again.
+                waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((Waiter)state!).Cancel(token), waiter);
+            }
+        }
+
+        if (waiter is null)
+        {
+            return new(Refuse(refusal!, goesIn, queued));
+        }
+
+        Wake();
+        return new(waiter.Task);
     }
 
     private static T Wait<T>(ValueTask<T> pending) =>
