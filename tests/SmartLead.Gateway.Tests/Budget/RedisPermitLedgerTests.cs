@@ -1,3 +1,4 @@
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SmartLead.Gateway.Budget;
@@ -139,6 +140,49 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     }
 
     [RedisFact]
+    public async Task Acquire_WaitersOnAnotherReplicaMakeTheWaitTooLong_RefusedAtOnceWithRetryAfter()
+    {
+        var options = Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromSeconds(1), maxQueueWait: TimeSpan.FromSeconds(3.5));
+        options.Store = BudgetStore.Redis;
+        using var a = Budget(options);
+        using var b = Budget(options);
+        using var held = await a.AcquireAsync();
+        var queuedOnA = Enumerable.Range(0, 3).Select(_ => a.AcquireAsync().AsTask()).ToArray();
+
+        // a's head tells Redis how many wait there with each ask; give it a moment to have asked.
+        await Task.Delay(300);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var refused = await b.AcquireAsync();
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(1), $"refused after {started.Elapsed}");
+        Assert.False(refused.IsAcquired);
+        Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
+        Assert.InRange(retryAfter, TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(4.5));
+        Assert.All(await Task.WhenAll(queuedOnA), lease => Assert.True(lease.IsAcquired));
+    }
+
+    [RedisFact]
+    public async Task Apply_NewLimits_KeepWhatAllReplicasSpent()
+    {
+        var options = Create(tokenLimit: 100, tokensPerPeriod: 100, queueLimit: 0, windows: Window(3, TimeSpan.FromMinutes(1)));
+        options.Store = BudgetStore.Redis;
+        using var a = Budget(options);
+        using var b = Budget(options);
+        (await a.AcquireAsync()).Dispose();
+        (await b.AcquireAsync()).Dispose();
+        (await b.AcquireAsync()).Dispose();
+
+        var wider = Create(tokenLimit: 100, tokensPerPeriod: 100, queueLimit: 0, windows: Window(4, TimeSpan.FromMinutes(1)));
+        wider.Store = BudgetStore.Redis;
+        a.Apply(wider);
+        b.Apply(wider);
+
+        Assert.True((await a.AcquireAsync()).IsAcquired);
+        Assert.False((await b.AcquireAsync()).IsAcquired);
+    }
+
+    [RedisFact]
     public async Task RedisStopped_ServesOnTheLocalShareWarnsOnceAndGoesBackWhenRedisReturns()
     {
         var logs = new ListLogger();
@@ -188,6 +232,9 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     }
 
     private static BudgetLimits Limits(RateLimitOptions options) => BudgetPlans.Resolve(options);
+
+    private UpstreamBudget Budget(RateLimitOptions options) =>
+        new(options, Ledger(Limits(options)), TimeProvider.System, NullLogger.Instance, null);
 
     private RedisPermitLedger Ledger(BudgetLimits limits) =>
         new(_redis.ConnectionString, limits, expectedReplicas: 2, TimeProvider.System, NullLogger.Instance);
