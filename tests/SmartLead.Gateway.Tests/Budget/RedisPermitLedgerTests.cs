@@ -142,15 +142,23 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     [RedisFact]
     public async Task Acquire_WaitersOnAnotherReplicaMakeTheWaitTooLong_RefusedAtOnceWithRetryAfter()
     {
-        var options = Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromSeconds(1), maxQueueWait: TimeSpan.FromSeconds(3.5));
+        // One permit every 2 s; three waiters on a fit 7 s (2, 4, 6 s), a fourth anywhere would not (8 s).
+        var options = Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromSeconds(2), maxQueueWait: TimeSpan.FromSeconds(7));
         options.Store = BudgetStore.Redis;
+        var limits = Limits(options);
         using var a = Budget(options);
         using var b = Budget(options);
+        using var observer = Ledger(limits);
         using var held = await a.AcquireAsync();
         var queuedOnA = Enumerable.Range(0, 3).Select(_ => a.AcquireAsync().AsTask()).ToArray();
 
-        // a's head tells Redis how many wait there with each ask; give it a moment to have asked.
-        await Task.Delay(300);
+        // a's head tells Redis how many wait there with each ask: wait until the shared projection shows them.
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        while (await observer.ProjectAsync(0, default) < TimeSpan.FromSeconds(6.5))
+        {
+            Assert.True(asked.Elapsed < TimeSpan.FromSeconds(1.5), "a's waiters never showed in the shared projection");
+            await Task.Delay(20);
+        }
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         using var refused = await b.AcquireAsync();
@@ -158,8 +166,8 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(1), $"refused after {started.Elapsed}");
         Assert.False(refused.IsAcquired);
         Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
-        Assert.InRange(retryAfter, TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(4.5));
-        Assert.All(await Task.WhenAll(queuedOnA), lease => Assert.True(lease.IsAcquired));
+        Assert.InRange(retryAfter, TimeSpan.FromSeconds(6.5), TimeSpan.FromSeconds(8));
+        Assert.All(queuedOnA, waiter => Assert.False(waiter.IsCompleted && !waiter.Result.IsAcquired));
     }
 
     [RedisFact]
