@@ -65,6 +65,16 @@ public sealed class WindowSettingsTests
         Assert.Equal([16, 100, 2550], limits.Windows.Select(w => w.PermitLimit));
     }
 
+    [Fact]
+    public async Task GatewayStart_LogsTheLimitsInForceBeforeAnyRequest()
+    {
+        await using var gateway = new GatewayFactory(Upstream.RefusingUrl(), new Dictionary<string, string?> { ["RateLimit:Enabled"] = "true" });
+        using var client = gateway.CreateClient();
+
+        var line = Assert.Single(gateway.Logs.WithEventId(4001)).RenderMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("1s 8 per 00:00:01 (plan), 1m 50 per 00:01:00 (plan), 1h 850 per 01:00:00 (plan)", line, StringComparison.Ordinal);
+    }
+
     private static BudgetLimits Resolve(GatewayFactory gateway) =>
         BudgetPlans.Resolve(gateway.Services.GetRequiredService<LiveOptions<RateLimitOptions>>().Current);
 }
