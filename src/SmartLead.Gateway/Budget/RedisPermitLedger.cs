@@ -380,6 +380,23 @@ internal sealed partial class RedisPermitLedger : IPermitLedger
             }
 
             Log.RedisBack(_logger, _time.GetElapsedTime(Interlocked.Read(ref _awaySince)));
+
+            // A pause SmartLead asked for while Redis was away is still owed by every replica.
+            long until;
+            string? reason;
+            lock (_gate)
+            {
+                until = _localCooldownUntil;
+                reason = _localCooldownReason;
+            }
+
+            var left = until == long.MinValue ? 0 : until - _time.GetTimestamp();
+            if (left > 0 && reason is not null)
+            {
+                var micros = (long)(left * 1_000_000.0 / _time.TimestampFrequency);
+                _ = SendAsync("pause", micros.ToString(CultureInfo.InvariantCulture), reason);
+            }
+
             RaisePermitsMayBeFree();
         }
     }

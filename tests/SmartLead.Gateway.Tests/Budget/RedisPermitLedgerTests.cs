@@ -226,6 +226,33 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     }
 
     [RedisFact]
+    public async Task RedisStopped_PauseDuringTheOutage_ReachesTheOtherReplicasWhenRedisReturns()
+    {
+        var limits = Limits(Create(tokenLimit: 10, tokensPerPeriod: 10));
+        using var ledger = Ledger(limits);
+        Assert.NotNull((await ledger.TryTakeAsync(QueueState.Newcomer, default)).Permit);
+        await _redis.StopAsync();
+        Assert.NotNull((await ledger.TryTakeAsync(QueueState.Newcomer, default)).Permit);
+        Assert.False(ledger.Reachable);
+
+        ledger.Pause(TimeSpan.FromSeconds(60), "429 Retry-After");
+        await _redis.StartAgainAsync();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!ledger.Reachable)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the ledger did not go back to Redis");
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(200);
+        using var other = Ledger(limits);
+        var answer = await other.TryTakeAsync(QueueState.Newcomer, default);
+
+        Assert.Null(answer.Permit);
+        Assert.InRange(answer.RetryIn, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
+    }
+
+    [RedisFact]
     public async Task Start_RedisUnreachable_ServesOnTheLocalShareAtOnce()
     {
         var logs = new ListLogger();
