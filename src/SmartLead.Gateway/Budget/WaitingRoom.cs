@@ -16,8 +16,9 @@ namespace SmartLead.Gateway.Budget;
 /// window that waits on an attempt still in flight has no slot to book at all (when it frees depends on an answer
 /// nobody has seen yet). Instead the ledger says when a permit may come free at the soonest (never later than the
 /// truth), the timer wakes the head then and it asks again: one round trip per try, no polling in between, and a
-/// caller who leaves before its turn has taken nothing from the shared budget. When replicas race for the same
-/// permit one wins and the others are told the next time. Releases on this replica wake the room at once.
+/// caller who leaves before its turn has taken nothing from the shared budget. A free permit goes to the replica whose
+/// head has waited longest (<see cref="RedisLedgerScript"/>); the others are told when the next one may come free.
+/// A permit given back wakes the room at once, and so, with the memory ledger, does every release.
 /// </remarks>
 internal sealed partial class WaitingRoom : IDisposable
 {
@@ -364,7 +365,8 @@ internal sealed partial class WaitingRoom : IDisposable
                         if (_queue.Count > 0)
                         {
                             // Timers count whole milliseconds; rounding up wakes at or just after the permit, never before it.
-                            var milliseconds = Math.Max(1, Math.Ceiling(retryIn.TotalMilliseconds));
+                            // At least once an hour, whatever the ledger said: a wake-up too many costs one ask.
+                            var milliseconds = Math.Clamp(Math.Ceiling(retryIn.TotalMilliseconds), 1, TimeSpan.FromHours(1).TotalMilliseconds);
                             _timer.Change(TimeSpan.FromMilliseconds(milliseconds), Timeout.InfiniteTimeSpan);
                         }
                     }
