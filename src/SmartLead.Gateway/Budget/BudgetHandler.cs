@@ -7,8 +7,10 @@ namespace SmartLead.Gateway.Budget;
 /// <summary>
 /// The innermost handler of the forwarder chain: every attempt (retries too) waits for one permit of the
 /// <see cref="UpstreamBudget"/> before it goes, and every answer is read for SmartLead's "key spent" signals.
-/// Create one per handler chain (<see cref="UpstreamBudget.CreateHandler"/> or this constructor); with
-/// <c>RateLimit:Enabled=false</c> it passes straight through.
+/// Create one per handler chain (<c>ActivatorUtilities.CreateInstance&lt;BudgetHandler&gt;(services)</c>,
+/// <see cref="UpstreamBudget.CreateHandler"/> or this constructor); with <c>RateLimit:Enabled=false</c> it passes
+/// straight through. A refusal throws <see cref="GatewayRejectedException"/> (429 with Retry-After); a caller who
+/// gives up while waiting gets <see cref="OperationCanceledException"/> and spends nothing.
 /// </summary>
 internal sealed class BudgetHandler : DelegatingHandler
 {

@@ -1,25 +1,84 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SmartLead.Gateway.Configuration;
+using SmartLead.Gateway.Telemetry;
 
 namespace SmartLead.Gateway.Budget;
 
 internal static class BudgetServiceCollectionExtensions
 {
+    /// <summary>The connection string (<c>ConnectionStrings:Redis</c>) of the shared store.</summary>
+    public const string RedisConnectionName = "Redis";
+
     /// <summary>
     /// Registers the upstream budget: <see cref="RateLimitOptions"/> (section <c>RateLimit</c>, validated at start,
-    /// followed on reload) and the singleton <see cref="UpstreamBudget"/>. The forwarder puts a fresh
-    /// <see cref="BudgetHandler"/> (<see cref="UpstreamBudget.CreateHandler"/>) innermost in each handler chain.
+    /// followed on reload), the ledger chosen by <c>RateLimit:Store</c> at start, and the singleton
+    /// <see cref="UpstreamBudget"/>, also as <see cref="IBudgetStatusSource"/>. Each forwarder handler chain gets a
+    /// fresh <see cref="BudgetHandler"/> around the shared budget.
     /// </summary>
     public static IServiceCollection AddUpstreamBudget(this IServiceCollection services)
     {
         services.AddLiveOptions<RateLimitOptions>(RateLimitOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new UpstreamBudget(
-            sp.GetRequiredService<LiveOptions<RateLimitOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<UpstreamBudget>>()));
+        services.AddGatewayMetrics();
+        services.TryAddSingleton(CreateBudget);
+        services.TryAddSingleton<IBudgetStatusSource>(sp => sp.GetRequiredService<UpstreamBudget>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupSettingsCheck, RedisStoreSettingsCheck>());
         return services;
+    }
+
+    private static UpstreamBudget CreateBudget(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<LiveOptions<RateLimitOptions>>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var current = options.Current;
+        var limits = BudgetPlans.Resolve(current);
+        IPermitLedger ledger = current.Store == BudgetStore.Redis
+            ? new RedisPermitLedger(
+                services.GetRequiredService<IConfiguration>().GetConnectionString(RedisConnectionName)!,
+                limits,
+                current.ExpectedReplicas,
+                time,
+                services.GetRequiredService<ILogger<RedisPermitLedger>>())
+            : new MemoryPermitLedger(limits, time);
+        return new UpstreamBudget(
+                current,
+                ledger,
+                time,
+                services.GetRequiredService<ILogger<UpstreamBudget>>(),
+                services.GetRequiredService<GatewayMetrics>())
+            .Follow(options);
+    }
+}
+
+/// <summary><c>RateLimit:Store=Redis</c> needs <c>ConnectionStrings:Redis</c>; checked before start with the other settings.</summary>
+internal sealed class RedisStoreSettingsCheck : IStartupSettingsCheck
+{
+    public IReadOnlyList<string> Problems(IServiceProvider services)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var store = configuration[$"{RateLimitOptions.SectionName}:{nameof(RateLimitOptions.Store)}"];
+        if (!string.Equals(store, nameof(BudgetStore.Redis), StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        var connection = configuration.GetConnectionString(BudgetServiceCollectionExtensions.RedisConnectionName);
+        if (string.IsNullOrWhiteSpace(connection))
+        {
+            return [$"{RateLimitOptions.SectionName}:Store is Redis, but ConnectionStrings:Redis is not set."];
+        }
+
+        try
+        {
+            _ = StackExchange.Redis.ConfigurationOptions.Parse(connection);
+            return [];
+        }
+        catch (ArgumentException ex)
+        {
+            // The parser's words name the option it did not understand; the string itself may hold a password.
+            return [$"ConnectionStrings:Redis is not a valid StackExchange.Redis configuration string: {ex.Message.Split(';', 2)[0]}"];
+        }
     }
 }

@@ -2,8 +2,8 @@ namespace SmartLead.Gateway.Budget;
 
 /// <summary>
 /// The token bucket and the sliding windows, checked and spent together so a permit is taken only when all of
-/// them allow it. Times are <see cref="TimeSpan"/> ticks on the owning budget's clock. Not thread-safe: the budget
-/// calls it under its lock.
+/// them allow it. Times are <see cref="TimeSpan"/> ticks on the owning ledger's clock. Not thread-safe: the
+/// <see cref="MemoryPermitLedger"/> calls it under its lock.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,7 +22,7 @@ namespace SmartLead.Gateway.Budget;
 /// the latest of those X.
 /// </para>
 /// </remarks>
-internal sealed partial class PermitLimits
+internal sealed class PermitLimits
 {
     /// <summary>Finish times of released permits, ascending (time only moves forward).</summary>
     private readonly List<long> _finished = [];
@@ -42,14 +42,14 @@ internal sealed partial class PermitLimits
     private long _typicalDuration;
     private long _assumedDuration;
 
-    public PermitLimits(RateLimitOptions options, long now)
+    public PermitLimits(BudgetLimits limits, long now)
     {
-        _bucket = new Bucket(options.TokenLimit, options.TokensPerPeriod, options.ReplenishmentPeriod.Ticks)
+        _bucket = new Bucket(limits.Bucket.TokenLimit, limits.Bucket.TokensPerPeriod, limits.Bucket.Period.Ticks)
         {
-            Tokens = options.TokenLimit,
+            Tokens = limits.Bucket.TokenLimit,
             Anchor = now,
         };
-        SetWindows(options);
+        SetWindows(limits);
     }
 
     public int InFlight => _inFlight.Count;
@@ -60,15 +60,15 @@ internal sealed partial class PermitLimits
     /// Takes new limits without forgetting what was already spent: the bucket keeps its tokens (capped at the new
     /// size) and the windows count the permits already granted, so a reload never hands out a fresh budget.
     /// </summary>
-    public void Reconfigure(RateLimitOptions options, long now)
+    public void Reconfigure(BudgetLimits limits, long now)
     {
         _bucket.RefillTo(now);
-        _bucket = new Bucket(options.TokenLimit, options.TokensPerPeriod, options.ReplenishmentPeriod.Ticks)
+        _bucket = new Bucket(limits.Bucket.TokenLimit, limits.Bucket.TokensPerPeriod, limits.Bucket.Period.Ticks)
         {
-            Tokens = Math.Min(_bucket.Tokens, options.TokenLimit),
+            Tokens = Math.Min(_bucket.Tokens, limits.Bucket.TokenLimit),
             Anchor = _bucket.Anchor,
         };
-        SetWindows(options);
+        SetWindows(limits);
     }
 
     /// <summary>
@@ -115,6 +115,21 @@ internal sealed partial class PermitLimits
         return _windows.Length > 0 ? _inFlight.AddLast(at) : null;
     }
 
+    /// <summary>
+    /// Counts a permit granted elsewhere at <paramref name="at"/> whatever the limits say: the windows count it, the
+    /// bucket gives a token only if it has one (a bucket in debt would stay empty long after the spending stopped).
+    /// </summary>
+    public LinkedListNode<long>? Record(long at)
+    {
+        _bucket.RefillTo(at);
+        if (_bucket.Tokens >= 1)
+        {
+            _bucket.Tokens--;
+        }
+
+        return _windows.Length > 0 ? _inFlight.AddLast(at) : null;
+    }
+
     /// <summary>The attempt that held <paramref name="entry"/> is over: from now on it ages out like any other.</summary>
     public void Finish(LinkedListNode<long> entry, long now)
     {
@@ -131,6 +146,21 @@ internal sealed partial class PermitLimits
         // admit it and refuse it after it waited.
         var duration = Math.Max(0, now - entry.Value);
         _typicalDuration = duration >= _typicalDuration ? duration : _typicalDuration - ((_typicalDuration - duration) / 8);
+    }
+
+    /// <summary>
+    /// Nothing was sent with the permit of <paramref name="entry"/>: the windows forget it and the bucket gets its
+    /// token back (up to its size), as if it had never been taken.
+    /// </summary>
+    public void Return(LinkedListNode<long>? entry, long now)
+    {
+        if (entry is { List: not null })
+        {
+            _inFlight.Remove(entry);
+        }
+
+        _bucket.RefillTo(now);
+        _bucket.Tokens = Math.Min(_bucket.Limit, _bucket.Tokens + 1);
     }
 
     /// <summary>Forgets finished permits no window can see any more.</summary>
@@ -173,24 +203,23 @@ internal sealed partial class PermitLimits
         _projecting = false;
     }
 
-    /// <summary>Permits that could be taken right now, one after another.</summary>
-    public long AvailableAt(long now)
+    /// <summary>Tokens in the bucket now, and permits each window could still grant now (in window order).</summary>
+    public int AvailableAt(long now, Span<int> windows)
     {
         var bucket = _bucket;
         bucket.RefillTo(now);
-        var available = bucket.Tokens;
-        foreach (var window in _windows)
+        for (var w = 0; w < _windows.Length && w < windows.Length; w++)
         {
             var counted = _inFlight.Count;
-            for (var i = _finished.Count - 1; i >= _finishedStart && _finished[i] + window.Length > now; i--)
+            for (var i = _finished.Count - 1; i >= _finishedStart && _finished[i] + _windows[w].Length > now; i--)
             {
                 counted++;
             }
 
-            available = Math.Min(available, window.PermitLimit - counted);
+            windows[w] = Math.Max(0, _windows[w].PermitLimit - counted);
         }
 
-        return Math.Max(0, available);
+        return (int)Math.Max(0, bucket.Tokens);
     }
 
     /// <summary>True when nothing spent is still counted anywhere.</summary>
@@ -203,9 +232,9 @@ internal sealed partial class PermitLimits
             && (FinishedCount == 0 || _finished[^1] + _retention <= now);
     }
 
-    private void SetWindows(RateLimitOptions options)
+    private void SetWindows(BudgetLimits limits)
     {
-        _windows = [.. options.EffectiveWindows.Select(w => new Window(w.PermitLimit, w.Window.Ticks))];
+        _windows = [.. limits.Windows.Select(w => new Window(w.PermitLimit, w.Window.Ticks))];
         _retention = _windows.Length == 0 ? 0 : _windows.Max(w => w.Length);
     }
 

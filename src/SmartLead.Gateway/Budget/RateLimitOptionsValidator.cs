@@ -10,12 +10,28 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
 {
     internal const int MaxPermitLimit = 1_000_000;
     internal const int MaxQueueLimit = 100_000;
+    internal const int MaxExpectedReplicas = 1000;
     internal static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(1);
 
     public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
     {
         var errors = new List<string>();
         var section = RateLimitOptions.SectionName;
+
+        if (!Enum.IsDefined(options.Plan))
+        {
+            errors.Add($"{section}:Plan must be Standard, Pro or Custom (was {options.Plan}).");
+        }
+
+        if (!Enum.IsDefined(options.Store))
+        {
+            errors.Add($"{section}:Store must be Memory or Redis (was {options.Store}).");
+        }
+
+        if (options.ExpectedReplicas is < 1 or > MaxExpectedReplicas)
+        {
+            errors.Add($"{section}:ExpectedReplicas must be between 1 and {MaxExpectedReplicas} (was {options.ExpectedReplicas}).");
+        }
 
         if (options.TokenLimit is < 1 or > MaxPermitLimit)
         {
@@ -27,7 +43,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add($"{section}:TokensPerPeriod must be between 1 and {MaxPermitLimit} (was {options.TokensPerPeriod}).");
         }
 
-        if (options.ReplenishmentPeriod <= TimeSpan.Zero || options.ReplenishmentPeriod > MaxPeriod)
+        if (options.ReplenishmentPeriod is { } period && (period <= TimeSpan.Zero || period > MaxPeriod))
         {
             errors.Add($"{section}:ReplenishmentPeriod must be more than zero and at most {MaxPeriod} (was {options.ReplenishmentPeriod}).");
         }
@@ -49,6 +65,11 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             if (window.Window <= TimeSpan.Zero || window.Window > MaxPeriod)
             {
                 errors.Add($"{section}:Windows:{i}:Window must be more than zero and at most {MaxPeriod} (was {window.Window}).");
+            }
+            else if (options.Windows.Take(i).Any(earlier => earlier?.Window == window.Window))
+            {
+                // A window of a given length replaces the plan's of that length, so two of one length would be ambiguous.
+                errors.Add($"{section}:Windows:{i}:Window {window.Window} is listed twice; give each length one window.");
             }
         }
 

@@ -52,9 +52,6 @@ internal static class TelemetryServiceCollectionExtensions
         services.TryAddSingleton<StatusRecorder>();
         services.TryAddSingleton<GatewayStatus>();
 
-        // Until the budget implements IBudgetStatusSource itself (drop this line and the file with it then).
-        TemporaryBudgetStatus.Register(services);
-
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("SmartLead.Gateway", serviceVersion: GatewayStatus.Version))
             .WithMetrics(metrics =>

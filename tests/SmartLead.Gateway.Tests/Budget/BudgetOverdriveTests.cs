@@ -20,7 +20,9 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
     private const int UpstreamLimit = 10;
     private static readonly TimeSpan UpstreamWindow = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DriveFor = TimeSpan.FromSeconds(6);
-    private static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(2);
+    // Wide enough that its slack (a quarter of it) rides out a stall of a busy 2-core machine: a 2 s wait, 0.5 s of
+    // slack, once saw ten admitted waiters refused after an 0.8 s stall in a full CI run.
+    private static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(4);
 
     [Fact]
     public async Task Overdrive_TenfoldAgainstEnforcingUpstream_UsesBudgetWithoutA429()
@@ -69,7 +71,8 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var steadyShare = (windows - 1) * UpstreamWindow / steady;
 
         var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
-        var refusedAtOnce = outcomes.Count(o => o.Refused && o.Elapsed < TimeSpan.FromMilliseconds(200));
+        // Told apart by the wait the budget recorded, not by the whole call's time, which a busy machine stretches.
+        var refusedAtOnce = outcomes.Count(o => o.Refused && o.QueueWait < TimeSpan.FromMilliseconds(200));
         var refusedAfterWaiting = outcomes.Count(o => o.Refused) - refusedAtOnce;
         var other = outcomes.Count(o => !o.Refused && o.Status != HttpStatusCode.OK);
         var longestWait = outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.QueueWait);
@@ -88,7 +91,7 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         Assert.Equal(accepted.Count, delivered);
         Assert.True(deliveredInDrive >= 0.95 * allowed, $"delivered {deliveredInDrive} of {allowed}");
         // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
-        var longestAllowed = MaxQueueWait + UpstreamBudget.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
+        var longestAllowed = MaxQueueWait + WaitingRoom.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
         Assert.True(longestWait <= longestAllowed, $"waited {longestWait}");
     }
 

@@ -5,7 +5,7 @@ namespace SmartLead.Gateway.Tests.Budget;
 
 internal static class BudgetTestOptions
 {
-    /// <summary>A window so wide it never binds, for tests about the bucket alone (an empty list means the defaults).</summary>
+    /// <summary>A window so wide it never binds, for tests about the bucket alone.</summary>
     public static RateLimitWindowOptions Unbounded => new() { PermitLimit = 1_000_000, Window = TimeSpan.FromSeconds(1) };
 
     public static RateLimitOptions Create(
@@ -16,6 +16,8 @@ internal static class BudgetTestOptions
         TimeSpan? maxQueueWait = null,
         params RateLimitWindowOptions[] windows) => new()
         {
+            // Custom: exactly the limits given here, no plan windows besides them.
+            Plan = BudgetPlan.Custom,
             TokenLimit = tokenLimit,
             TokensPerPeriod = tokensPerPeriod,
             ReplenishmentPeriod = period ?? TimeSpan.FromSeconds(1),

@@ -15,7 +15,8 @@ public sealed class ProTierExampleTests
         configuration.GetSection(RateLimitOptions.SectionName).Bind(options);
 
         Assert.True(new RateLimitOptionsValidator().Validate(null, options).Succeeded);
-        var windows = options.EffectiveWindows.ToDictionary(w => w.Window, w => w.PermitLimit);
+        Assert.Equal(BudgetPlan.Pro, options.Plan);
+        var windows = BudgetPlans.Resolve(options).Windows.ToDictionary(w => w.Window, w => w.PermitLimit);
         Assert.InRange(windows[TimeSpan.FromSeconds(1)], 16, 20);
         Assert.InRange(windows[TimeSpan.FromMinutes(1)], 96, 120);
         Assert.InRange(windows[TimeSpan.FromHours(1)], 2400, 3000);

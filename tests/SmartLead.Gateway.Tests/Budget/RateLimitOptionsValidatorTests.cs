@@ -44,6 +44,27 @@ public sealed class RateLimitOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_TwoWindowsOfOneLength_Refused()
+    {
+        var options = new RateLimitOptions
+        {
+            Windows = [new() { PermitLimit = 5, Window = TimeSpan.FromMinutes(1) }, new() { PermitLimit = 6, Window = TimeSpan.FromMinutes(1) }],
+        };
+
+        var failure = Assert.Single(_validator.Validate(null, options).Failures!);
+        Assert.StartsWith("RateLimit:Windows:1:Window 00:01:00 is listed twice", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1001)]
+    public void Validate_ExpectedReplicasOutOfRange_Refused(int replicas)
+    {
+        var failure = Assert.Single(_validator.Validate(null, new RateLimitOptions { ExpectedReplicas = replicas }).Failures!);
+        Assert.StartsWith("RateLimit:ExpectedReplicas ", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_ZeroQueue_IsAllowed()
     {
         Assert.True(_validator.Validate(null, new RateLimitOptions { QueueLimit = 0, MaxQueueWait = TimeSpan.Zero }).Succeeded);

@@ -415,9 +415,10 @@ public sealed class UpstreamBudgetTests
     }
 
     [Fact]
-    public void Acquire_EmptyWindowList_UsesStandardTierDefaultsOf8PerSecondAnd50PerMinute()
+    public void Acquire_StandardPlanWithoutWindows_Enforces8PerSecondAnd50PerMinute()
     {
         var options = Create(tokenLimit: 1000, tokensPerPeriod: 1000, queueLimit: 0);
+        options.Plan = BudgetPlan.Standard;
         options.Windows.Clear();
         using var budget = NewBudget(options, _time);
 
