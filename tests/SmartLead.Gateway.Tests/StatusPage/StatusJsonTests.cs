@@ -55,7 +55,7 @@ public sealed class StatusJsonTests : IDisposable
         Assert.Equal(847, limits["1h"].GetProperty("available").GetInt32());
         Assert.Equal(850, limits["1h"].GetProperty("permitLimit").GetInt32());
         Assert.Equal(3600, limits["1h"].GetProperty("periodSeconds").GetDouble());
-        Assert.Equal("default", limits["1h"].GetProperty("source").GetString());
+        Assert.Equal("plan", limits["1h"].GetProperty("source").GetString()); // the Standard plan's value, not set explicitly
         Assert.Equal(7, budget.GetProperty("queue").GetProperty("limit").GetInt32());
         Assert.Equal(0, budget.GetProperty("queue").GetProperty("length").GetInt32());
         Assert.False(budget.GetProperty("cooldown").GetProperty("active").GetBoolean());
