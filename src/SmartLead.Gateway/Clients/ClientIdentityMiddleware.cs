@@ -45,7 +45,9 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
             name = Anonymous;
         }
 
-        context.Features.Set(new ClientIdentity(name));
+        var maxWait = CallerWait.From(headers);
+        headers.Remove(CallerWait.MaxWaitHeader);
+        context.Features.Set(new ClientIdentity(name, maxWait));
         if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             log.Client = name;
@@ -107,4 +109,5 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 
 /// <summary>The calling client, in <c>HttpContext.Features</c> for the steps after identity.</summary>
 /// <param name="Name">A configured client's name, or <see cref="ClientIdentityMiddleware.Anonymous"/> on an open gateway.</param>
-internal sealed record ClientIdentity(string Name);
+/// <param name="MaxWait">How long the caller said it will wait for the budget (<see cref="CallerWait"/>), if it said.</param>
+internal sealed record ClientIdentity(string Name, TimeSpan? MaxWait);
