@@ -1,5 +1,6 @@
 using SmartLead.Gateway;
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.DevelopmentSandbox;
@@ -10,6 +11,11 @@ using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Telemetry;
 
+if (HashClientKeyCommand.IsInvoked(args))
+{
+    return HashClientKeyCommand.Run(Console.In, Console.Out, Console.Error, inputIsTerminal: !Console.IsInputRedirected);
+}
+
 var builder = WebApplication.CreateBuilder(GatewayConfigurationExtensions.HostArguments(args));
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
@@ -17,6 +23,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddGatewayMetrics();
 builder.AddDevelopmentSandbox();
 builder.Services
+    .AddGatewayClients()
     .AddGatewayCredentials()
     .AddGatewayForwarding()
     .AddGatewayResilience()
@@ -33,7 +40,7 @@ if (await app.CheckSettingsAsync() is { } exitCode)
 // where lead imports are checked before anything can spend budget.
 app.UseGatewayRequestLogging();
 app.MapGatewayHealth();
-app.MapGatewayProxy(proxy => proxy.UseLeadPayloadValidation());
+app.MapGatewayProxy(proxy => proxy.UseClientIdentity().UseLeadPayloadValidation());
 
 return await app.RunGatewayAsync();
 

@@ -19,6 +19,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _cooldowns;
     private readonly Counter<long> _leadRejections;
     private readonly Counter<long> _keyRotations;
+    private readonly Counter<long> _clientRequests;
     private readonly Meter _meter;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -31,6 +32,7 @@ internal sealed class GatewayMetrics
         _cooldowns = _meter.CreateCounter<long>("smartlead_gateway.upstream.cooldowns", "{cooldown}", "Pauses of all sending that SmartLead asked for (429, Remaining: 0).");
         _leadRejections = _meter.CreateCounter<long>("smartlead_gateway.lead.rejections", "{request}", "Lead imports refused before they reached SmartLead, by reason.");
         _keyRotations = _meter.CreateCounter<long>("smartlead_gateway.key.rotations", "{rotation}", "Times a new SmartLead key was loaded in place of another.");
+        _clientRequests = _meter.CreateCounter<long>("smartlead_gateway.client.requests", "{request}", "API calls accepted from each client (its configured name, or 'anonymous' on an open gateway).");
     }
 
     /// <summary>The meter, for observable instruments a feature registers over its own state (queue length, circuit state).</summary>
@@ -52,6 +54,9 @@ internal sealed class GatewayMetrics
     public void LeadRejection(string reason) => _leadRejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void KeyRotation() => _keyRotations.Add(1);
+
+    /// <param name="client">A configured client's name (validated, at most 1,000 of them) or <c>anonymous</c>.</param>
+    public void ClientRequest(string client) => _clientRequests.Add(1, new KeyValuePair<string, object?>("client", client));
 
     /// <summary>
     /// A status code as a label value without allocating: the common ones are interned, anything else is grouped by
