@@ -2,9 +2,11 @@ namespace SmartLead.Gateway.Budget;
 
 /// <summary>
 /// The order in which waiting requests get their permits when several clients share the budget: deficit round-robin
-/// over clients (a client of weight <c>w</c> is served up to <c>w</c> requests per turn), FIFO within each client. A
-/// client that starts waiting joins the round at its end, so it waits for at most one turn of each client already
-/// waiting: five interactive calls are not served after a bulk importer's two hundred.
+/// over clients (a client of weight <c>w</c> is served up to <c>w</c> requests per turn), FIFO within each client.
+/// A client that starts waiting goes next, once the turn in progress (if any) is over and after other clients that
+/// started waiting before it and have not been served yet, as FQ-CoDel serves new flows (RFC 8290): a client with a
+/// few calls is not held behind another's backlog at all, and a client whose backlog keeps its lane busy gets no such
+/// head start. Five interactive calls behind a bulk importer's two hundred go with every other permit from the next.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: the waiting room owns one and touches it under its lock. Every operation is O(1) except the
@@ -15,6 +17,9 @@ internal sealed class FairQueue<T>
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly LinkedList<Lane> _ring = new();
     private LinkedListNode<Lane>? _current;
+
+    /// <summary>The latest lane that joined and has not been served yet: the next newcomer lines up behind it.</summary>
+    private LinkedListNode<Lane>? _newest;
 
     /// <summary>Requests waiting, all clients together.</summary>
     public int Count { get; private set; }
@@ -39,9 +44,8 @@ internal sealed class FairQueue<T>
         lane.Weight = weight;
         if (lane.RingNode is null)
         {
-            // Joins at the end of the round: just before the lane whose turn it is.
-            lane.RingNode = _current is null ? _ring.AddLast(lane) : _ring.AddBefore(_current, lane);
-            _current ??= lane.RingNode;
+            lane.RingNode = Join(lane);
+            _newest = lane.RingNode;
         }
 
         var entry = new Entry(lane, item);
@@ -98,6 +102,8 @@ internal sealed class FairQueue<T>
             lane.Credit = lane.Weight;
         }
 
+        lane.Served = true;
+
         var entry = lane.Items.First!.Value;
         lane.Items.RemoveFirst();
         entry.Node = null;
@@ -151,18 +157,25 @@ internal sealed class FairQueue<T>
         }
 
         // A cursor per lane, in ring order from the lane whose turn it is; the probe is one more request at the end of
-        // its client's lane, or a lane of its own at the end of the round.
+        // its client's lane, or a lane of its own where Join would put it.
         var cursors = new List<Cursor>(_ring.Count + 1);
+        var newestIndex = -1;
         for (var node = _current; node is not null && cursors.Count < _ring.Count; node = Next(node))
         {
             var lane = node.Value;
             var isProbeLane = probe is { } p && p.Client == lane.Client;
+            if (ReferenceEquals(node, _newest) && !lane.Served)
+            {
+                newestIndex = cursors.Count;
+            }
+
             cursors.Add(new Cursor(lane.Items.First, lane.Credit, isProbeLane ? probe!.Value.Weight : lane.Weight, isProbeLane));
         }
 
         if (probe is { } q && !cursors.Exists(c => c.HasProbe))
         {
-            cursors.Add(new Cursor(null, 0, q.Weight, true));
+            var at = newestIndex >= 0 ? newestIndex + 1 : cursors.Count > 0 && cursors[0].Credit > 0 ? 1 : 0;
+            cursors.Insert(at, new Cursor(null, 0, q.Weight, true));
         }
 
         var index = 0;
@@ -207,12 +220,41 @@ internal sealed class FairQueue<T>
         }
     }
 
+    /// <summary>
+    /// Puts a lane that starts waiting into the round: behind the newest lane not served yet, else right after the lane
+    /// whose turn is in progress, else first (it goes before the lane whose turn was about to begin).
+    /// </summary>
+    private LinkedListNode<Lane> Join(Lane lane)
+    {
+        if (_current is null)
+        {
+            return _current = _ring.AddLast(lane);
+        }
+
+        if (_newest is { List: not null } newest && !newest.Value.Served)
+        {
+            return _ring.AddAfter(newest, lane);
+        }
+
+        if (_current.Value.Credit > 0)
+        {
+            return _ring.AddAfter(_current, lane);
+        }
+
+        return _current = _ring.AddBefore(_current, lane);
+    }
+
     private void Retire(Lane lane)
     {
         var node = lane.RingNode!;
         if (ReferenceEquals(_current, node))
         {
             _current = _ring.Count == 1 ? null : Next(node);
+        }
+
+        if (ReferenceEquals(_newest, node))
+        {
+            _newest = null;
         }
 
         _ring.Remove(node);
@@ -243,6 +285,9 @@ internal sealed class FairQueue<T>
         public int Weight { get; set; } = 1;
 
         public int Credit { get; set; }
+
+        /// <summary>Whether a request of this lane has been served since it joined (a new lane goes ahead until then).</summary>
+        public bool Served { get; set; }
 
         public LinkedList<Entry> Items { get; } = new();
 

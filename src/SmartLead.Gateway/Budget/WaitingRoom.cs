@@ -4,9 +4,11 @@ using SmartLead.Gateway.Telemetry;
 namespace SmartLead.Gateway.Budget;
 
 /// <summary>
-/// The waiting room of one replica: callers that cannot have a permit yet wait here in FIFO order, at most
-/// <c>QueueLimit</c> of them, each until its deadline (<c>MaxQueueWait</c>); a caller who gives up leaves without
-/// a trace. Only the head asks the <see cref="IPermitLedger"/>, one ask at a time, and one timer wakes the room
+/// The waiting room of one replica: callers that cannot have a permit yet wait here, at most <c>QueueLimit</c> of them
+/// (and at most a client's own <c>QueueLimit</c> of one client's), each until its deadline (<c>MaxQueueWait</c>, or
+/// less when the caller asked for less); a caller who gives up leaves without a trace. Clients take turns
+/// (<see cref="FairQueue{T}"/>: round-robin by weight, FIFO within a client), so a bulk importer's backlog does not
+/// stand in front of an interactive caller; with one client it is plain FIFO. Only the head asks the <see cref="IPermitLedger"/>, one ask at a time, and one timer wakes the room
 /// when the ledger says a permit may be free. The ledger is asked outside the lock: a Redis round trip must never
 /// hold up callers that only want to join or leave the queue.
 /// </summary>
@@ -22,7 +24,7 @@ namespace SmartLead.Gateway.Budget;
 internal sealed partial class WaitingRoom : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly LinkedList<Waiter> _queue = new();
+    private readonly FairQueue<Waiter> _queue = new();
     private readonly IPermitLedger _ledger;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -74,7 +76,13 @@ internal sealed partial class WaitingRoom : IDisposable
         {
             lock (_gate)
             {
-                return _queue.First is { } oldest ? _time.GetElapsedTime(oldest.Value.Enqueued) : TimeSpan.Zero;
+                var oldest = long.MaxValue;
+                _queue.ForEachInServiceOrder(0, (_, waiter) =>
+                {
+                    oldest = Math.Min(oldest, waiter.Enqueued);
+                    return true;
+                });
+                return oldest == long.MaxValue ? TimeSpan.Zero : _time.GetElapsedTime(oldest);
             }
         }
     }
@@ -114,14 +122,17 @@ internal sealed partial class WaitingRoom : IDisposable
     }
 
     /// <summary>One permit: at once, after waiting in line, or a refusal with <c>Retry-After</c>.</summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    /// <param name="client">Who asks: its turn among the clients waiting, its weight, its own queue limit and wait.</param>
+    public async ValueTask<RateLimitLease> AcquireAsync(BudgetTicket client, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int ahead;
+        TimeSpan maxWait;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ahead = _queue.Count;
+            ahead = _queue.Count == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight));
+            maxWait = client.MaxWait is { } asked && asked < _maxQueueWait ? asked : _maxQueueWait;
         }
 
         TimeSpan goesIn;
@@ -151,14 +162,18 @@ internal sealed partial class WaitingRoom : IDisposable
             {
                 refusal = RefusalReason.QueueFull;
             }
-            else if (goesIn > _maxQueueWait)
+            else if (client.QueueLimit is { } own && _queue.CountOf(client.Name) >= own)
+            {
+                refusal = RefusalReason.ClientQueueFull;
+            }
+            else if (goesIn > maxWait)
             {
                 refusal = RefusalReason.WaitTooLong;
             }
             else
             {
-                waiter = new Waiter(this, _time.GetTimestamp(), _maxQueueWait);
-                waiter.Node = _queue.AddLast(waiter);
+                waiter = new Waiter(this, _time.GetTimestamp(), maxWait);
+                waiter.Entry = _queue.Enqueue(client.Name, Math.Max(1, client.Weight), waiter);
 
                 // Registered last: if the token fires meanwhile the callback runs inline, re-enters the lock and
                 // finds the waiter already queued, so it can take it out again.
@@ -168,7 +183,7 @@ internal sealed partial class WaitingRoom : IDisposable
 
         if (waiter is null)
         {
-            return Refuse(refusal!, goesIn, queued);
+            return Refuse(refusal!, goesIn, queued, maxWait);
         }
 
         Wake();
@@ -190,10 +205,10 @@ internal sealed partial class WaitingRoom : IDisposable
         if (ahead == 0)
         {
             var answer = Wait(_ledger.TryTakeAsync(0, CancellationToken.None));
-            return answer.Permit is { } permit ? Granted(permit, TimeSpan.Zero) : Refuse(RefusalReason.QueueFull, answer.ProjectedIn, 0, quiet: true);
+            return answer.Permit is { } permit ? Granted(permit, TimeSpan.Zero) : Refuse(RefusalReason.QueueFull, answer.ProjectedIn, 0, _maxQueueWait, quiet: true);
         }
 
-        return Refuse(RefusalReason.QueueFull, Wait(_ledger.ProjectAsync(ahead, CancellationToken.None)), ahead, quiet: true);
+        return Refuse(RefusalReason.QueueFull, Wait(_ledger.ProjectAsync(ahead, CancellationToken.None)), ahead, _maxQueueWait, quiet: true);
     }
 
     /// <summary>Lets every waiter go without a permit: the budget was switched off.</summary>
@@ -202,8 +217,7 @@ internal sealed partial class WaitingRoom : IDisposable
         List<Waiter> waiters;
         lock (_gate)
         {
-            waiters = [.. _queue];
-            _queue.Clear();
+            waiters = DrainAll();
         }
 
         foreach (var waiter in waiters)
@@ -245,8 +259,7 @@ internal sealed partial class WaitingRoom : IDisposable
             }
 
             _disposed = true;
-            waiters = [.. _queue];
-            _queue.Clear();
+            waiters = DrainAll();
         }
 
         _ledger.PermitsMayBeFree -= _wake;
@@ -255,6 +268,18 @@ internal sealed partial class WaitingRoom : IDisposable
         {
             waiter.Complete(BudgetLease.Refused(null));
         }
+    }
+
+    /// <summary>Takes every waiter out (under the lock).</summary>
+    private List<Waiter> DrainAll()
+    {
+        var waiters = new List<Waiter>(_queue.Count);
+        while (_queue.TryDequeue(out var waiter))
+        {
+            waiters.Add(waiter);
+        }
+
+        return waiters;
     }
 
     private static T Wait<T>(ValueTask<T> pending) =>
@@ -274,14 +299,13 @@ internal sealed partial class WaitingRoom : IDisposable
             lock (_gate)
             {
                 _askAgain = false;
-                if (_disposed || _queue.First is null)
+                if (_disposed || !_queue.TryPeek(out head))
                 {
                     _dispatching = false;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                     return;
                 }
 
-                head = _queue.First.Value;
                 queued = _queue.Count;
             }
 
@@ -306,26 +330,32 @@ internal sealed partial class WaitingRoom : IDisposable
             {
                 if (answer.Permit is not null)
                 {
-                    granted = head.Node?.List is not null && !_disposed;
+                    granted = !_disposed && _queue.TryPeek(out var next) && ReferenceEquals(next, head);
                     if (granted)
                     {
-                        _queue.Remove(head.Node!);
+                        // Still the one whose turn it is (nobody joins ahead within a client, and a newcomer joins
+                        // at the end of the round), so serving it moves the round on as the fair queue says.
+                        _queue.TryDequeue(out _);
                     }
                 }
                 else
                 {
                     var now = _time.GetTimestamp();
                     var soonest = now + (long)(retryIn.TotalSeconds * _time.TimestampFrequency);
-                    for (var node = _queue.First; node is not null;)
+                    List<Waiter>? late = null;
+                    _queue.ForEachInServiceOrder(0, (_, waiter) =>
                     {
-                        var next = node.Next;
-                        if (node.Value.RefuseBy < soonest)
+                        if (waiter.RefuseBy < soonest)
                         {
-                            _queue.Remove(node);
-                            (refused ??= []).Add((node.Value, _time.GetElapsedTime(node.Value.Enqueued, now)));
+                            (late ??= []).Add(waiter);
                         }
 
-                        node = next;
+                        return true;
+                    });
+                    foreach (var waiter in late ?? [])
+                    {
+                        _queue.Remove(waiter.Entry!);
+                        (refused ??= []).Add((waiter, _time.GetElapsedTime(waiter.Enqueued, now)));
                     }
 
                     if (!_askAgain)
@@ -359,7 +389,7 @@ internal sealed partial class WaitingRoom : IDisposable
             {
                 Interlocked.Increment(ref _failedLeases);
                 _metrics?.RateLimitRejection(RefusalReason.Late);
-                Log.WaiterRefused(_logger, waited, retryIn, _maxQueueWait);
+                Log.WaiterRefused(_logger, waited, retryIn, waiter.MaxWait);
                 waiter.Complete(BudgetLease.Refused(retryIn));
             }
 
@@ -378,7 +408,7 @@ internal sealed partial class WaitingRoom : IDisposable
         return new BudgetLease(permit);
     }
 
-    private RateLimitLease Refuse(string reason, TimeSpan retryAfter, int queued, bool quiet = false)
+    private RateLimitLease Refuse(string reason, TimeSpan retryAfter, int queued, TimeSpan maxWait, bool quiet = false)
     {
         Interlocked.Increment(ref _failedLeases);
         if (!quiet)
@@ -386,7 +416,7 @@ internal sealed partial class WaitingRoom : IDisposable
             _metrics?.RateLimitRejection(reason);
         }
 
-        Log.Refused(_logger, reason, queued, retryAfter, _maxQueueWait);
+        Log.Refused(_logger, reason, queued, retryAfter, maxWait);
         return BudgetLease.Refused(retryAfter);
     }
 
@@ -394,12 +424,10 @@ internal sealed partial class WaitingRoom : IDisposable
     {
         lock (_gate)
         {
-            if (waiter.Node?.List is null)
+            if (waiter.Entry is null || !_queue.Remove(waiter.Entry))
             {
                 return;
             }
-
-            _queue.Remove(waiter.Node);
         }
 
         waiter.TrySetCanceled(token);
@@ -409,20 +437,24 @@ internal sealed partial class WaitingRoom : IDisposable
     internal static class RefusalReason
     {
         public const string QueueFull = "queue_full";
+        public const string ClientQueueFull = "client_queue_full";
         public const string WaitTooLong = "wait_too_long";
         public const string Late = "late";
     }
 
-    private sealed class Waiter(WaitingRoom room, long enqueued, TimeSpan maxQueueWait)
+    private sealed class Waiter(WaitingRoom room, long enqueued, TimeSpan maxWait)
         : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public long Enqueued { get; } = enqueued;
 
+        /// <summary>The longest it will wait: <c>MaxQueueWait</c>, or less when the caller asked for less.</summary>
+        public TimeSpan MaxWait { get; } = maxWait;
+
         /// <summary>The latest timestamp its permit may come at: the deadline plus slack.</summary>
         public long RefuseBy { get; } = enqueued
-            + (long)((maxQueueWait + DeadlineSlack(maxQueueWait)).TotalSeconds * room._time.TimestampFrequency);
+            + (long)((maxWait + DeadlineSlack(maxWait)).TotalSeconds * room._time.TimestampFrequency);
 
-        public LinkedListNode<Waiter>? Node { get; set; }
+        public FairQueue<Waiter>.Entry? Entry { get; set; }
 
         public CancellationTokenRegistration Registration { get; set; }
 

@@ -20,6 +20,8 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 
     private const string BearerPrefix = "Bearer ";
 
+    private static readonly RegisteredClient AnonymousClient = new(Anonymous, 1, null);
+
     public Task InvokeAsync(HttpContext context)
     {
         var headers = context.Request.Headers;
@@ -30,7 +32,7 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
             headers.Remove(HeaderNames.Authorization);
         }
 
-        string name;
+        RegisteredClient client;
         if (registry.IsEnforcing)
         {
             if (registry.Identify(presented) is not { } identified)
@@ -38,16 +40,17 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
                 return Refuse(context, presented.IsEmpty);
             }
 
-            name = identified;
+            client = identified;
         }
         else
         {
-            name = Anonymous;
+            client = AnonymousClient;
         }
 
         var maxWait = CallerWait.From(headers);
         headers.Remove(CallerWait.MaxWaitHeader);
-        context.Features.Set(new ClientIdentity(name, maxWait));
+        var name = client.Name;
+        context.Features.Set(new ClientIdentity(name, client.Weight, client.QueueLimit, maxWait));
         if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             log.Client = name;
@@ -107,7 +110,19 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
     }
 }
 
-/// <summary>The calling client, in <c>HttpContext.Features</c> for the steps after identity.</summary>
+/// <summary>
+/// The calling client, in <c>HttpContext.Features</c> for the steps after identity, and in the upstream message's
+/// options (<see cref="OptionKey"/>) for the budget, which serves contended clients by their weights.
+/// </summary>
 /// <param name="Name">A configured client's name, or <see cref="ClientIdentityMiddleware.Anonymous"/> on an open gateway.</param>
+/// <param name="Weight">The client's <c>Weight</c> (1 on an open gateway).</param>
+/// <param name="QueueLimit">The client's own <c>QueueLimit</c>, if it has one.</param>
 /// <param name="MaxWait">How long the caller said it will wait for the budget (<see cref="CallerWait"/>), if it said.</param>
-internal sealed record ClientIdentity(string Name, TimeSpan? MaxWait);
+internal sealed record ClientIdentity(string Name, int Weight, int? QueueLimit, TimeSpan? MaxWait)
+{
+    public static readonly HttpRequestOptionsKey<ClientIdentity> OptionKey = new("SmartLead.Gateway.Client");
+
+    /// <summary>The identity of the request this upstream message was made for, if client identity ran.</summary>
+    public static ClientIdentity? From(HttpRequestMessage request) =>
+        request.Options.TryGetValue(OptionKey, out var identity) ? identity : null;
+}

@@ -26,17 +26,17 @@ internal sealed partial class ClientRegistry : IDisposable
     public bool IsEnforcing => Volatile.Read(ref _entries).Length > 0;
 
     /// <summary>The configured names, for the status page.</summary>
-    public IReadOnlyList<string> Names => [.. Volatile.Read(ref _entries).Select(e => e.Name)];
+    public IReadOnlyList<string> Names => [.. Volatile.Read(ref _entries).Select(e => e.Client.Name)];
 
     public void Dispose() => _options.Changed -= OnChanged;
 
-    /// <summary>The name of the client whose key this is, or null.</summary>
+    /// <summary>The client whose key this is, or null.</summary>
     /// <remarks>
     /// The presented key is hashed first and every configured hash is compared in full with
     /// <see cref="CryptographicOperations.FixedTimeEquals"/>, with no early exit, so neither the time taken nor which
     /// entry matched says anything about how close a guess came.
     /// </remarks>
-    public string? Identify(ReadOnlySpan<char> presentedKey)
+    public RegisteredClient? Identify(ReadOnlySpan<char> presentedKey)
     {
         var entries = Volatile.Read(ref _entries);
         if (entries.Length == 0 || presentedKey.IsEmpty || presentedKey.Length > ClientKeys.MaxKeyLength)
@@ -46,12 +46,12 @@ internal sealed partial class ClientRegistry : IDisposable
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         ClientKeys.Hash(presentedKey, hash);
-        string? match = null;
+        RegisteredClient? match = null;
         foreach (var entry in entries)
         {
             if (CryptographicOperations.FixedTimeEquals(hash, entry.Hash))
             {
-                match = entry.Name;
+                match = entry.Client;
             }
         }
 
@@ -83,9 +83,10 @@ internal sealed partial class ClientRegistry : IDisposable
     }
 
     private static Entry[] Build(ClientsOptions options) =>
-        [.. options.Where(c => c?.Name is not null && c.KeySha256 is not null).Select(c => new Entry(c.Name!, Convert.FromHexString(c.KeySha256!)))];
+        [.. options.Where(c => c?.Name is not null && c.KeySha256 is not null)
+            .Select(c => new Entry(new RegisteredClient(c.Name!, c.Weight, c.QueueLimit), Convert.FromHexString(c.KeySha256!)))];
 
-    private sealed record Entry(string Name, byte[] Hash);
+    private sealed record Entry(RegisteredClient Client, byte[] Hash);
 
     private static partial class Log
     {
@@ -97,6 +98,9 @@ internal sealed partial class ClientRegistry : IDisposable
         public static partial void ClientsChanged(ILogger logger, int count);
     }
 }
+
+/// <summary>A configured client as the budget needs it: who, and its share of a contended budget.</summary>
+internal sealed record RegisteredClient(string Name, int Weight, int? QueueLimit);
 
 /// <summary>How client keys are hashed and made; shared by the registry and the <c>hash-client-key</c> command.</summary>
 internal static class ClientKeys

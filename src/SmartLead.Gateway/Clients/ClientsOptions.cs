@@ -30,4 +30,16 @@ internal sealed class ClientOptions
     /// Required, unique.
     /// </summary>
     public string? KeySha256 { get; set; }
+
+    /// <summary>
+    /// The client's share when the budget is contended: waiting requests are served round-robin over clients, this
+    /// many of this client's per turn (FIFO within the client). Default 1; 1–100.
+    /// </summary>
+    public int Weight { get; set; } = 1;
+
+    /// <summary>
+    /// Most of this client's requests that may wait for the budget at once, on top of <c>RateLimit:QueueLimit</c> for
+    /// all clients together; the next one gets 429 at once. Default none (only the shared limit applies).
+    /// </summary>
+    public int? QueueLimit { get; set; }
 }

@@ -10,6 +10,8 @@ internal sealed class ClientsOptionsValidator : IValidateOptions<ClientsOptions>
     /// <summary>Keeps the <c>client</c> metric label bounded even if a file lists clients by the thousand.</summary>
     internal const int MaxClients = 1000;
 
+    internal const int MaxWeight = 100;
+
     public ValidateOptionsResult Validate(string? name, ClientsOptions options)
     {
         var errors = new List<string>();
@@ -47,6 +49,16 @@ internal sealed class ClientsOptionsValidator : IValidateOptions<ClientsOptions>
             else if (!hashes.Add(client.KeySha256!))
             {
                 errors.Add($"{section}:{i}:KeySha256 is the same as another client's: each client needs its own key.");
+            }
+
+            if (client.Weight is < 1 or > MaxWeight)
+            {
+                errors.Add($"{section}:{i}:Weight must be between 1 and {MaxWeight} (was {client.Weight}).");
+            }
+
+            if (client.QueueLimit is < 0)
+            {
+                errors.Add($"{section}:{i}:QueueLimit must be 0 or more (was {client.QueueLimit}).");
             }
         }
 

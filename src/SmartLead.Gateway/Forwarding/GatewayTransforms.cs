@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
@@ -48,6 +49,11 @@ internal sealed class GatewayTransforms(ApiKeyStore keys, SecretRedactor redacto
         context.ProxyRequest.RequestUri = RawPath(context.HttpContext) is { } rawPath
             ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query)
             : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
+
+        if (context.HttpContext.Features.Get<ClientIdentity>() is { } client)
+        {
+            context.ProxyRequest.Options.Set(ClientIdentity.OptionKey, client);
+        }
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {

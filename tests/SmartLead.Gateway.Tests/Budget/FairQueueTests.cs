@@ -51,7 +51,7 @@ public sealed class FairQueueTests
     }
 
     [Fact]
-    public void Dequeue_NewcomerJoinsAtTheEndOfTheRound()
+    public void Dequeue_NewcomerGoesAfterOtherNewcomersNotYetServed()
     {
         var queue = new FairQueue<string>();
         queue.Enqueue("a", 1, "a1");
@@ -61,9 +61,43 @@ public sealed class FairQueueTests
         Assert.True(queue.TryDequeue(out var first));
         Assert.Equal("a1", first);
 
-        queue.Enqueue("c", 1, "c1"); // b has not had its turn yet: c goes after b, then a
+        queue.Enqueue("c", 1, "c1"); // b joined before c and has not been served yet: b, then c, then a again
 
-        Assert.Equal(["b1", "a2", "c1", "b2"], DrainAll(queue));
+        Assert.Equal(["b1", "c1", "a2", "b2"], DrainAll(queue));
+    }
+
+    [Fact]
+    public void Dequeue_NewcomerBehindABusyClient_GoesNext()
+    {
+        var queue = new FairQueue<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            queue.Enqueue("bulk", 1, $"b{i}");
+        }
+
+        queue.TryDequeue(out _);
+        queue.TryDequeue(out _); // bulk has been served: its backlog gets no head start over a newcomer
+
+        queue.Enqueue("crm", 1, "i0");
+        queue.Enqueue("crm", 1, "i1");
+
+        Assert.Equal(["i0", "b2", "i1", "b3"], DrainAll(queue).Take(4));
+    }
+
+    [Fact]
+    public void Dequeue_NewcomerDuringAWeightedTurn_WaitsForTheTurnToEnd()
+    {
+        var queue = new FairQueue<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            queue.Enqueue("heavy", 3, "h");
+        }
+
+        queue.TryDequeue(out _); // heavy's turn of three has begun
+
+        queue.Enqueue("crm", 1, "i");
+
+        Assert.Equal("hhihhh", string.Concat(DrainAll(queue)));
     }
 
     [Fact]
@@ -121,7 +155,7 @@ public sealed class FairQueueTests
         }
 
         Assert.Equal(7, queue.AheadOfNewcomer("crm", 1)); // b i b i b i b, then the newcomer
-        Assert.Equal(2, queue.AheadOfNewcomer("reports", 1)); // one turn each of bulk and crm, then the new client
+        Assert.Equal(2, queue.AheadOfNewcomer("reports", 1)); // behind the two newcomers not served yet, bulk and crm
         Assert.Equal(203, queue.AheadOfNewcomer("bulk", 1));
     }
 
@@ -150,7 +184,7 @@ public sealed class FairQueueTests
                         entries.Add(queue.Enqueue($"c{op}", (op % 3) + 1, next++));
                         break;
                     default:
-                        if (entries.Count > 0)
+                        if (entries.Count > 0 && next % 2 == 0)
                         {
                             queue.Remove(entries[next % entries.Count]);
                         }

@@ -41,7 +41,7 @@ public sealed class ClientRegistryTests : IDisposable
     [InlineData("bulk-key", "bulk")]
     public void Identify_KnownKey_ReturnsItsClient(string key, string expected)
     {
-        Assert.Equal(expected, Registry.Identify(key));
+        Assert.Equal(expected, Registry.Identify(key)?.Name);
     }
 
     [Theory]
@@ -64,13 +64,13 @@ public sealed class ClientRegistryTests : IDisposable
     public void Reload_ClientRevoked_ItsKeyIsRefusedAtOnce()
     {
         var registry = Registry;
-        Assert.Equal("bulk", registry.Identify("bulk-key"));
+        Assert.Equal("bulk", registry.Identify("bulk-key")?.Name);
 
         Write(("crm", Sha256Hex("crm-key")));
         _configuration.Reload();
 
-        Assert.Null(registry.Identify("bulk-key"));
-        Assert.Equal("crm", registry.Identify("crm-key"));
+        Assert.Null(registry.Identify("bulk-key")?.Name);
+        Assert.Equal("crm", registry.Identify("crm-key")?.Name);
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class ClientRegistryTests : IDisposable
         Write(("crm", Sha256Hex("crm-key")), ("bulk", Sha256Hex("bulk-key")), ("reports", Sha256Hex("reports-key")));
         _configuration.Reload();
 
-        Assert.Equal("reports", registry.Identify("reports-key"));
+        Assert.Equal("reports", registry.Identify("reports-key")?.Name);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class ClientRegistryTests : IDisposable
         Write(("crm", "not-a-hash"));
         _configuration.Reload();
 
-        Assert.Equal("crm", registry.Identify("crm-key"));
+        Assert.Equal("crm", registry.Identify("crm-key")?.Name);
     }
 
     [Fact]
