@@ -53,6 +53,24 @@ public sealed class ClientsOptionsValidatorTests
         Assert.Contains(result.Failures!, f => f.StartsWith("Clients:0:KeySha256", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(101)]
+    public void Validate_WeightOutOfRange_Fails(int weight)
+    {
+        var result = Validate(new ClientOptions { Name = "crm", KeySha256 = HashA, Weight = weight });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Clients:0:Weight", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_NegativeQueueLimit_Fails()
+    {
+        var result = Validate(new ClientOptions { Name = "crm", KeySha256 = HashA, QueueLimit = -1 });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Clients:0:QueueLimit", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Validate_DuplicateNamesAndHashes_ListsEveryProblemAtOnce()
     {
