@@ -1,5 +1,6 @@
 using SmartLead.Gateway;
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.DevelopmentSandbox;
@@ -11,6 +12,11 @@ using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.StatusPage;
 using SmartLead.Gateway.Telemetry;
 
+if (HashClientKeyCommand.IsInvoked(args))
+{
+    return HashClientKeyCommand.Run(Console.In, Console.Out, Console.Error, inputIsTerminal: !Console.IsInputRedirected);
+}
+
 var builder = WebApplication.CreateBuilder(GatewayConfigurationExtensions.HostArguments(args));
 builder.AddGatewayConfiguration(args);
 builder.AddGatewayLogging();
@@ -18,6 +24,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddGatewayTelemetry();
 builder.AddDevelopmentSandbox();
 builder.Services
+    .AddGatewayClients()
     .AddGatewayCredentials()
     .AddGatewayForwarding()
     .AddGatewayResilience()
@@ -39,7 +46,7 @@ app.MapGatewayStatus();                         // ... and /metrics, /status, /s
 app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through YARP; any other path 404
     .UseForwarderErrors()                       // envelope for YARP's bare errors; X-Gateway-Attempts on every answer
     .UseKeyScrubbing()                          // the keys scrubbed from every answer
-                                                // (client identity goes here)
+    .UseClientIdentity()                        // who calls: with clients configured, a known client key or 401
     .UseForwardableRequests()                   // a path or header that cannot go as sent: 400, never forwarded
     .UseLeadPayloadValidation());               // lead imports: body read once, checked before any budget is spent
 // Then YARP's transforms (GatewayTransforms), its forwarder and, per attempt, the handlers of UpstreamChain.

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
 
@@ -30,7 +31,7 @@ internal sealed class BudgetHandler : DelegatingHandler
         RateLimitLease lease;
         try
         {
-            lease = await _budget.AcquireAsync(1, cancellationToken);
+            lease = await _budget.AcquireAsync(Ticket(request), cancellationToken);
         }
         finally
         {
@@ -77,6 +78,10 @@ internal sealed class BudgetHandler : DelegatingHandler
             return response;
         }
     }
+
+    private static BudgetTicket Ticket(HttpRequestMessage request) => ClientIdentity.From(request) is { } client
+        ? new BudgetTicket(client.Name, client.Weight, client.QueueLimit, client.MaxWait)
+        : BudgetTicket.Anonymous;
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         // A synchronous send would have to block a thread for the whole wait; the forwarder only sends async.

@@ -155,6 +155,20 @@ internal sealed partial class UpstreamBudget : RateLimiter, IBudgetStatusSource
         LogLimits(options);
     }
 
+    /// <summary>
+    /// One permit for a request of <paramref name="client"/>: contended clients take turns by weight, and the wait is
+    /// bounded by the caller's own limit when it set a shorter one than <c>RateLimit:MaxQueueWait</c>.
+    /// </summary>
+    public ValueTask<RateLimitLease> AcquireAsync(BudgetTicket client, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
+        }
+
+        return IsEnabled ? _room.AcquireAsync(client, cancellationToken) : new(BudgetLease.Unlimited);
+    }
+
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         CheckPermitCount(permitCount);
@@ -169,7 +183,7 @@ internal sealed partial class UpstreamBudget : RateLimiter, IBudgetStatusSource
             return ValueTask.FromCanceled<RateLimitLease>(cancellationToken);
         }
 
-        return !IsEnabled || permitCount == 0 ? new(BudgetLease.Unlimited) : _room.AcquireAsync(cancellationToken);
+        return !IsEnabled || permitCount == 0 ? new(BudgetLease.Unlimited) : _room.AcquireAsync(BudgetTicket.Anonymous, cancellationToken);
     }
 
     protected override void Dispose(bool disposing)

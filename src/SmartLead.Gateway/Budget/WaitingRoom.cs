@@ -4,9 +4,11 @@ using SmartLead.Gateway.Telemetry;
 namespace SmartLead.Gateway.Budget;
 
 /// <summary>
-/// The waiting room of one replica: callers that cannot have a permit yet wait here in FIFO order, at most
-/// <c>QueueLimit</c> of them, each until its deadline (<c>MaxQueueWait</c>); a caller who gives up leaves without
-/// a trace. Only the head asks the <see cref="IPermitLedger"/>, one ask at a time, and one timer wakes the room
+/// The waiting room of one replica: callers that cannot have a permit yet wait here, at most <c>QueueLimit</c> of them
+/// (and at most a client's own <c>QueueLimit</c> of one client's), each until its deadline (<c>MaxQueueWait</c>, or
+/// less when the caller asked for less); a caller who gives up leaves without a trace. Clients take turns
+/// (<see cref="FairQueue{T}"/>: round-robin by weight, FIFO within a client), so a bulk importer's backlog does not
+/// stand in front of an interactive caller; with one client it is plain FIFO. Only the head asks the <see cref="IPermitLedger"/>, one ask at a time, and one timer wakes the room
 /// when the ledger says a permit may be free. The ledger is asked outside the lock: a Redis round trip must never
 /// hold up callers that only want to join or leave the queue.
 /// </summary>
@@ -23,7 +25,7 @@ namespace SmartLead.Gateway.Budget;
 internal sealed partial class WaitingRoom : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly LinkedList<Waiter> _queue = new();
+    private readonly FairQueue<Waiter> _queue = new();
     private readonly IPermitLedger _ledger;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -75,7 +77,13 @@ internal sealed partial class WaitingRoom : IDisposable
         {
             lock (_gate)
             {
-                return _queue.First is { } oldest ? _time.GetElapsedTime(oldest.Value.Enqueued) : TimeSpan.Zero;
+                var oldest = long.MaxValue;
+                _queue.ForEachInServiceOrder(0, (_, waiter) =>
+                {
+                    oldest = Math.Min(oldest, waiter.Enqueued);
+                    return true;
+                });
+                return oldest == long.MaxValue ? TimeSpan.Zero : _time.GetElapsedTime(oldest);
             }
         }
     }
@@ -115,28 +123,34 @@ internal sealed partial class WaitingRoom : IDisposable
     }
 
     /// <summary>One permit: at once, after waiting in line, or a refusal with <c>Retry-After</c>.</summary>
+    /// <param name="client">Who asks: its turn among the clients waiting, its weight, its own queue limit and wait.</param>
+    /// <param name="cancellationToken">The caller giving up: it leaves the line and spends nothing.</param>
     /// <remarks>
     /// Without a state machine when the ledger answers synchronously (memory): the caller then gets the waiter's own
     /// task, completed by the dispatcher, rather than a continuation of it one thread-pool hop later.
     /// </remarks>
-    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    public ValueTask<RateLimitLease> AcquireAsync(BudgetTicket client, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int ahead;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            ahead = _queue.Count;
+
+            // A newcomer's place in the turns, not the length of the line: behind one turn of each client waiting.
+            ahead = _queue.Count == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight));
         }
 
         if (ahead == 0)
         {
             var take = _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
-            return take.IsCompletedSuccessfully ? Admit(take.Result, cancellationToken) : AdmitLaterAsync(take, cancellationToken);
+            return take.IsCompletedSuccessfully ? Admit(take.Result, client, cancellationToken) : AdmitLaterAsync(take, client, cancellationToken);
         }
 
         var projection = _ledger.ProjectAsync(ahead, cancellationToken);
-        return projection.IsCompletedSuccessfully ? Enqueue(projection.Result, cancellationToken) : EnqueueLaterAsync(projection, cancellationToken);
+        return projection.IsCompletedSuccessfully
+            ? Enqueue(projection.Result, client, cancellationToken)
+            : EnqueueLaterAsync(projection, client, cancellationToken);
     }
 
     /// <summary>Synchronous form for <see cref="RateLimiter.AttemptAcquire"/>: a permit now, or a refusal; never waits in line.</summary>
@@ -154,10 +168,10 @@ internal sealed partial class WaitingRoom : IDisposable
         if (ahead == 0)
         {
             var answer = Wait(_ledger.TryTakeAsync(QueueState.Newcomer, CancellationToken.None));
-            return answer.Permit is { } permit ? Granted(permit, TimeSpan.Zero) : Refuse(RefusalReason.QueueFull, answer.ProjectedIn, 0, quiet: true);
+            return answer.Permit is { } permit ? Granted(permit, TimeSpan.Zero) : Refuse(RefusalReason.QueueFull, answer.ProjectedIn, 0, _maxQueueWait, quiet: true);
         }
 
-        return Refuse(RefusalReason.QueueFull, Wait(_ledger.ProjectAsync(ahead, CancellationToken.None)), ahead, quiet: true);
+        return Refuse(RefusalReason.QueueFull, Wait(_ledger.ProjectAsync(ahead, CancellationToken.None)), ahead, _maxQueueWait, quiet: true);
     }
 
     /// <summary>Lets every waiter go without a permit: the budget was switched off.</summary>
@@ -166,8 +180,7 @@ internal sealed partial class WaitingRoom : IDisposable
         List<Waiter> waiters;
         lock (_gate)
         {
-            waiters = [.. _queue];
-            _queue.Clear();
+            waiters = DrainAll();
         }
 
         foreach (var waiter in waiters)
@@ -209,8 +222,7 @@ internal sealed partial class WaitingRoom : IDisposable
             }
 
             _disposed = true;
-            waiters = [.. _queue];
-            _queue.Clear();
+            waiters = DrainAll();
         }
 
         _ledger.PermitsMayBeFree -= _wake;
@@ -221,18 +233,18 @@ internal sealed partial class WaitingRoom : IDisposable
         }
     }
 
-    private async ValueTask<RateLimitLease> AdmitLaterAsync(ValueTask<LedgerAnswer> take, CancellationToken cancellationToken) =>
-        await Admit(await take, cancellationToken);
+    private async ValueTask<RateLimitLease> AdmitLaterAsync(ValueTask<LedgerAnswer> take, BudgetTicket client, CancellationToken cancellationToken) =>
+        await Admit(await take, client, cancellationToken);
 
-    private async ValueTask<RateLimitLease> EnqueueLaterAsync(ValueTask<TimeSpan> projection, CancellationToken cancellationToken) =>
-        await Enqueue(await projection, cancellationToken);
+    private async ValueTask<RateLimitLease> EnqueueLaterAsync(ValueTask<TimeSpan> projection, BudgetTicket client, CancellationToken cancellationToken) =>
+        await Enqueue(await projection, client, cancellationToken);
 
     /// <summary>A newcomer nobody waited before: the permit the ledger gave, or a place in line.</summary>
-    private ValueTask<RateLimitLease> Admit(LedgerAnswer answer, CancellationToken cancellationToken)
+    private ValueTask<RateLimitLease> Admit(LedgerAnswer answer, BudgetTicket client, CancellationToken cancellationToken)
     {
         if (answer.Permit is not { } permit)
         {
-            return Enqueue(answer.ProjectedIn, cancellationToken);
+            return Enqueue(answer.ProjectedIn, client, cancellationToken);
         }
 
         if (cancellationToken.IsCancellationRequested)
@@ -245,28 +257,37 @@ internal sealed partial class WaitingRoom : IDisposable
         return new(Granted(permit, TimeSpan.Zero));
     }
 
-    /// <summary>A place at the end of the line, or a refusal at once when the line is full or the wait too long.</summary>
-    private ValueTask<RateLimitLease> Enqueue(TimeSpan goesIn, CancellationToken cancellationToken)
+    /// <summary>
+    /// A place in the client's lane, or a refusal at once when the line (or the client's share of it) is full or the wait
+    /// too long for <c>MaxQueueWait</c> or for the caller's own, shorter limit.
+    /// </summary>
+    private ValueTask<RateLimitLease> Enqueue(TimeSpan goesIn, BudgetTicket client, CancellationToken cancellationToken)
     {
         Waiter? waiter = null;
         string? refusal = null;
         int queued;
+        TimeSpan maxWait;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             queued = _queue.Count;
+            maxWait = client.MaxWait is { } asked && asked < _maxQueueWait ? asked : _maxQueueWait;
             if (queued >= _queueLimit)
             {
                 refusal = RefusalReason.QueueFull;
             }
-            else if (goesIn > _maxQueueWait)
+            else if (client.QueueLimit is { } own && _queue.CountOf(client.Name) >= own)
+            {
+                refusal = RefusalReason.ClientQueueFull;
+            }
+            else if (goesIn > maxWait)
             {
                 refusal = RefusalReason.WaitTooLong;
             }
             else
             {
-                waiter = new Waiter(this, _time.GetTimestamp(), _maxQueueWait);
-                waiter.Node = _queue.AddLast(waiter);
+                waiter = new Waiter(this, _time.GetTimestamp(), maxWait);
+                waiter.Entry = _queue.Enqueue(client.Name, Math.Max(1, client.Weight), waiter);
 
                 // Registered last: if the token fires meanwhile the callback runs inline, re-enters the lock and
                 // finds the waiter already queued, so it can take it out again.
@@ -276,11 +297,23 @@ internal sealed partial class WaitingRoom : IDisposable
 
         if (waiter is null)
         {
-            return new(Refuse(refusal!, goesIn, queued));
+            return new(Refuse(refusal!, goesIn, queued, maxWait));
         }
 
         Wake();
         return new(waiter.Task);
+    }
+
+    /// <summary>Takes every waiter out (under the lock).</summary>
+    private List<Waiter> DrainAll()
+    {
+        var waiters = new List<Waiter>(_queue.Count);
+        while (_queue.TryDequeue(out var waiter))
+        {
+            waiters.Add(waiter);
+        }
+
+        return waiters;
     }
 
     private static T Wait<T>(ValueTask<T> pending) =>
@@ -300,19 +333,18 @@ internal sealed partial class WaitingRoom : IDisposable
             lock (_gate)
             {
                 _askAgain = false;
-                if (_disposed || _queue.First is null)
+                if (_disposed || !_queue.TryPeekTwo(out head, out var second))
                 {
                     _dispatching = false;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                     return;
                 }
 
-                head = _queue.First.Value;
                 var now = _time.GetTimestamp();
                 queue = new QueueState(
                     _queue.Count,
                     _time.GetElapsedTime(head.Enqueued, now),
-                    _queue.First.Next is { } next ? _time.GetElapsedTime(next.Value.Enqueued, now) : TimeSpan.Zero);
+                    second is not null ? _time.GetElapsedTime(second.Enqueued, now) : TimeSpan.Zero);
             }
 
             LedgerAnswer answer;
@@ -336,26 +368,32 @@ internal sealed partial class WaitingRoom : IDisposable
             {
                 if (answer.Permit is not null)
                 {
-                    granted = head.Node?.List is not null && !_disposed;
+                    granted = !_disposed && _queue.TryPeek(out var next) && ReferenceEquals(next, head);
                     if (granted)
                     {
-                        _queue.Remove(head.Node!);
+                        // Still the one whose turn it is (nobody joins ahead within a client, and a newcomer lines up
+                        // behind the turn in progress), so serving it moves the turns on as the fair queue says.
+                        _queue.TryDequeue(out _);
                     }
                 }
                 else
                 {
                     var now = _time.GetTimestamp();
                     var soonest = now + (long)(retryIn.TotalSeconds * _time.TimestampFrequency);
-                    for (var node = _queue.First; node is not null;)
+                    List<Waiter>? late = null;
+                    _queue.ForEachInServiceOrder(0, (_, waiter) =>
                     {
-                        var next = node.Next;
-                        if (node.Value.RefuseBy < soonest)
+                        if (waiter.RefuseBy < soonest)
                         {
-                            _queue.Remove(node);
-                            (refused ??= []).Add((node.Value, _time.GetElapsedTime(node.Value.Enqueued, now)));
+                            (late ??= []).Add(waiter);
                         }
 
-                        node = next;
+                        return true;
+                    });
+                    foreach (var waiter in late ?? [])
+                    {
+                        _queue.Remove(waiter.Entry!);
+                        (refused ??= []).Add((waiter, _time.GetElapsedTime(waiter.Enqueued, now)));
                     }
 
                     if (!_askAgain)
@@ -390,7 +428,7 @@ internal sealed partial class WaitingRoom : IDisposable
             {
                 Interlocked.Increment(ref _failedLeases);
                 _metrics?.RateLimitRejection(RefusalReason.Late);
-                Log.WaiterRefused(_logger, waited, retryIn, _maxQueueWait);
+                Log.WaiterRefused(_logger, waited, retryIn, waiter.MaxWait);
                 waiter.Complete(BudgetLease.Refused(retryIn));
             }
 
@@ -409,7 +447,7 @@ internal sealed partial class WaitingRoom : IDisposable
         return new BudgetLease(permit);
     }
 
-    private RateLimitLease Refuse(string reason, TimeSpan retryAfter, int queued, bool quiet = false)
+    private RateLimitLease Refuse(string reason, TimeSpan retryAfter, int queued, TimeSpan maxWait, bool quiet = false)
     {
         Interlocked.Increment(ref _failedLeases);
         if (!quiet)
@@ -417,7 +455,7 @@ internal sealed partial class WaitingRoom : IDisposable
             _metrics?.RateLimitRejection(reason);
         }
 
-        Log.Refused(_logger, reason, queued, retryAfter, _maxQueueWait);
+        Log.Refused(_logger, reason, queued, retryAfter, maxWait);
         return BudgetLease.Refused(retryAfter);
     }
 
@@ -425,12 +463,10 @@ internal sealed partial class WaitingRoom : IDisposable
     {
         lock (_gate)
         {
-            if (waiter.Node?.List is null)
+            if (waiter.Entry is null || !_queue.Remove(waiter.Entry))
             {
                 return;
             }
-
-            _queue.Remove(waiter.Node);
         }
 
         waiter.TrySetCanceled(token);
@@ -440,20 +476,24 @@ internal sealed partial class WaitingRoom : IDisposable
     internal static class RefusalReason
     {
         public const string QueueFull = "queue_full";
+        public const string ClientQueueFull = "client_queue_full";
         public const string WaitTooLong = "wait_too_long";
         public const string Late = "late";
     }
 
-    private sealed class Waiter(WaitingRoom room, long enqueued, TimeSpan maxQueueWait)
+    private sealed class Waiter(WaitingRoom room, long enqueued, TimeSpan maxWait)
         : TaskCompletionSource<RateLimitLease>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public long Enqueued { get; } = enqueued;
 
+        /// <summary>The longest it will wait: <c>MaxQueueWait</c>, or less when the caller asked for less.</summary>
+        public TimeSpan MaxWait { get; } = maxWait;
+
         /// <summary>The latest timestamp its permit may come at: the deadline plus slack.</summary>
         public long RefuseBy { get; } = enqueued
-            + (long)((maxQueueWait + DeadlineSlack(maxQueueWait)).TotalSeconds * room._time.TimestampFrequency);
+            + (long)((maxWait + DeadlineSlack(maxWait)).TotalSeconds * room._time.TimestampFrequency);
 
-        public LinkedListNode<Waiter>? Node { get; set; }
+        public FairQueue<Waiter>.Entry? Entry { get; set; }
 
         public CancellationTokenRegistration Registration { get; set; }
 

@@ -18,6 +18,7 @@ internal static class GatewayError
     public const string UpstreamUnavailable = "UPSTREAM_UNAVAILABLE";
     public const string UpstreamTimeout = "UPSTREAM_TIMEOUT";
     public const string NotFound = "NOT_FOUND";
+    public const string Unauthorized = "UNAUTHORIZED";
     public const string InternalError = "INTERNAL_ERROR";
 
     private static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Logging;
@@ -69,6 +70,11 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
         if (context.HttpContext.Features.Get<RequestKeys>() is { } requestKeys)
         {
             context.ProxyRequest.Options.Set(RequestKeys.OptionKey, requestKeys);
+        }
+
+        if (context.HttpContext.Features.Get<ClientIdentity>() is { } client)
+        {
+            context.ProxyRequest.Options.Set(ClientIdentity.OptionKey, client);
         }
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)

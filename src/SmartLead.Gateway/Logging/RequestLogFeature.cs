@@ -18,6 +18,9 @@ internal sealed class RequestLogFeature
 
     public string RequestId { get; }
 
+    /// <summary>The calling client's name (set by client identity; null before it ran or when it refused the call).</summary>
+    public string? Client { get; set; }
+
     /// <summary>Upstream attempts made (0 when the gateway answered by itself).</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 

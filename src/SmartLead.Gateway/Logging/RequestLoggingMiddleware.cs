@@ -77,13 +77,13 @@ internal sealed partial class RequestLoggingMiddleware(
         {
             var fields = SecretFields(settings);
             Log.RequestWithBodies(logger, level, feature.RequestId, context.Request.Method, path, status,
-                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds, traceId,
+                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds, traceId, feature.Client ?? "none",
                 capture.DescribeRequest(fields, redactor), capture.DescribeResponse(context.Response.ContentType, fields, redactor));
         }
         else
         {
             Log.Request(logger, level, feature.RequestId, context.Request.Method, path, status,
-                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds, traceId);
+                elapsed.TotalMilliseconds, feature.Attempts, retryReasons, feature.QueueWait.TotalMilliseconds, traceId, feature.Client ?? "none");
         }
     }
 
@@ -127,13 +127,13 @@ internal sealed partial class RequestLoggingMiddleware(
         [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Request {RequestId} failed inside the gateway")]
         public static partial void Unhandled(ILogger logger, Exception exception, string requestId);
 
-        [LoggerMessage(EventId = 2001, Message = "{Method:l} {Path:l} answered {StatusCode} in {ElapsedMs:0.0} ms; attempts {Attempts}, retries for {RetryReasons:l}, budget wait {QueueWaitMs:0.0} ms; request {RequestId:l}, trace {TraceId:l}")]
+        [LoggerMessage(EventId = 2001, Message = "{Method:l} {Path:l} answered {StatusCode} in {ElapsedMs:0.0} ms; attempts {Attempts}, retries for {RetryReasons:l}, budget wait {QueueWaitMs:0.0} ms; client {Client:l}; request {RequestId:l}, trace {TraceId:l}")]
         public static partial void Request(ILogger logger, LogLevel level, string requestId, string method, string path,
-            int statusCode, double elapsedMs, int attempts, string retryReasons, double queueWaitMs, string traceId);
+            int statusCode, double elapsedMs, int attempts, string retryReasons, double queueWaitMs, string traceId, string client);
 
-        [LoggerMessage(EventId = 2002, Message = "{Method:l} {Path:l} answered {StatusCode} in {ElapsedMs:0.0} ms; attempts {Attempts}, retries for {RetryReasons:l}, budget wait {QueueWaitMs:0.0} ms; request {RequestId:l}, trace {TraceId:l}; request body {RequestBody}; response body {ResponseBody}")]
+        [LoggerMessage(EventId = 2002, Message = "{Method:l} {Path:l} answered {StatusCode} in {ElapsedMs:0.0} ms; attempts {Attempts}, retries for {RetryReasons:l}, budget wait {QueueWaitMs:0.0} ms; client {Client:l}; request {RequestId:l}, trace {TraceId:l}; request body {RequestBody}; response body {ResponseBody}")]
         public static partial void RequestWithBodies(ILogger logger, LogLevel level, string requestId, string method, string path,
-            int statusCode, double elapsedMs, int attempts, string retryReasons, double queueWaitMs, string traceId,
+            int statusCode, double elapsedMs, int attempts, string retryReasons, double queueWaitMs, string traceId, string client,
             string requestBody, string responseBody);
     }
 
