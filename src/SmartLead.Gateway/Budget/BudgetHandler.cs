@@ -26,12 +26,13 @@ internal sealed class BudgetHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken);
         }
 
+        var ticket = Ticket(request);
         var time = _budget.TimeProvider;
         var started = time.GetTimestamp();
         RateLimitLease lease;
         try
         {
-            lease = await _budget.AcquireAsync(Ticket(request), cancellationToken);
+            lease = await _budget.AcquireAsync(ticket, cancellationToken);
         }
         finally
         {
@@ -52,6 +53,8 @@ internal sealed class BudgetHandler : DelegatingHandler
                     "Too many requests for the SmartLead API budget. Please retry later.",
                     retryAfter);
             }
+
+            _budget.RecordPermit(ticket.Name);
 
             var response = await base.SendAsync(request, cancellationToken);
             UpstreamPause? pause;

@@ -24,7 +24,11 @@ internal sealed record BudgetStatus(
     int QueueLimit,
     TimeSpan LongestWait,
     DateTimeOffset? CooldownUntil,
-    string? CooldownReason);
+    string? CooldownReason)
+{
+    /// <summary>Requests waiting on this replica, by client (its share of the waiting room); empty when nobody waits.</summary>
+    public IReadOnlyDictionary<string, int> QueueByClient { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>One limit in force and its use.</summary>
 /// <param name="Name">A stable, bounded label: <c>bucket</c>, or the window's length (<c>1s</c>, <c>1m</c>, <c>1h</c>).</param>

@@ -27,6 +27,10 @@ internal sealed class FairQueue<T>
     /// <summary>Requests <paramref name="client"/> has waiting.</summary>
     public int CountOf(string client) => _lanes.TryGetValue(client, out var lane) ? lane.Items.Count : 0;
 
+    /// <summary>Requests waiting, by client (a copy).</summary>
+    public Dictionary<string, int> CountsByClient() =>
+        _lanes.ToDictionary(pair => pair.Key, pair => pair.Value.Items.Count, StringComparer.Ordinal);
+
     /// <summary>Clients with at least one request waiting.</summary>
     public int ClientCount => _ring.Count;
 

@@ -107,8 +107,14 @@ internal sealed partial class UpstreamBudget : RateLimiter, IBudgetStatusSource
             options.QueueLimit,
             _room.LongestWait,
             snapshot.CooldownUntil,
-            snapshot.CooldownReason);
+            snapshot.CooldownReason)
+        {
+            QueueByClient = _room.QueueByClient(),
+        };
     }
+
+    /// <summary>Counts a permit as spent by <paramref name="client"/>, for the budget per client on the status page.</summary>
+    public void RecordPermit(string client) => _metrics?.ClientPermit(client);
 
     /// <summary>
     /// Stops every permit, on every replica sharing the ledger, until <paramref name="delay"/> from now (SmartLead

@@ -70,6 +70,15 @@ internal sealed partial class WaitingRoom : IDisposable
 
     public long FailedLeases => Interlocked.Read(ref _failedLeases);
 
+    /// <summary>Requests waiting, by client.</summary>
+    public IReadOnlyDictionary<string, int> QueueByClient()
+    {
+        lock (_gate)
+        {
+            return _queue.CountsByClient();
+        }
+    }
+
     /// <summary>How long the oldest waiter has waited so far; zero when nobody waits.</summary>
     public TimeSpan LongestWait
     {

@@ -1,5 +1,6 @@
 using System.Reflection;
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Resilience;
 using SmartLead.Gateway.Telemetry;
@@ -27,6 +28,7 @@ internal sealed class GatewayStatus
     private readonly IBudgetStatusSource? _budget;
     private readonly UpstreamResiliencePipeline? _resilience;
     private readonly ApiKeyStore? _keys;
+    private readonly ClientRegistry? _clients;
     private readonly long _startedTimestamp;
     private readonly DateTimeOffset _startedAt;
 
@@ -37,6 +39,7 @@ internal sealed class GatewayStatus
         _budget = services.GetService<IBudgetStatusSource>();
         _resilience = services.GetService<UpstreamResiliencePipeline>();
         _keys = services.GetService<ApiKeyStore>();
+        _clients = services.GetService<ClientRegistry>();
         _startedTimestamp = time.GetTimestamp();
         _startedAt = time.GetUtcNow();
     }
@@ -52,18 +55,35 @@ internal sealed class GatewayStatus
             ? new StatusBreaker(CircuitStateValue.Name(s), CircuitStateValue.From(s))
             : new StatusBreaker("none", 0);
         var key = _keys?.Current;
+        var budget = _budget?.GetStatus();
         return new StatusDocument(
             AssemblyVersion,
             now,
             _startedAt,
             Math.Round(_time.GetElapsedTime(_startedTimestamp).TotalSeconds, 1),
             RefreshSeconds,
-            _budget is null ? null : Budget(_budget.GetStatus(), activity, now),
+            budget is null ? null : Budget(budget, activity, now),
             breaker,
             new StatusUpstream(activity.UpstreamAttempts.Values.Sum(), activity.UpstreamAttempts, activity.Retries.Values.Sum(), activity.Retries),
             activity.LeadRejections,
             new StatusKey(key is not null, key is null ? null : ApiKeyStore.Fingerprint(key), activity.KeyRotations, activity.LastKeyRotationAt),
-            new StatusHistory(StatusRecorder.BucketSeconds, activity.History));
+            new StatusHistory(StatusRecorder.BucketSeconds, activity.History),
+            Clients(activity.ClientPermitsLastHour, budget?.QueueByClient ?? new Dictionary<string, int>()));
+    }
+
+    /// <summary>Every configured client, and anyone else seen spending or waiting (an open gateway's "anonymous").</summary>
+    private List<StatusClient> Clients(IReadOnlyDictionary<string, long> permits, IReadOnlyDictionary<string, int> waiting)
+    {
+        var total = waiting.Values.Sum();
+        return
+        [
+            .. (_clients?.Names ?? []).Concat(permits.Keys).Concat(waiting.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(name => new StatusClient(
+                    name,
+                    permits.GetValueOrDefault(name),
+                    waiting.GetValueOrDefault(name),
+                    total == 0 ? 0 : Math.Round((double)waiting.GetValueOrDefault(name) / total, 3))),
+        ];
     }
 
     private static StatusBudget Budget(BudgetStatus budget, StatusActivity activity, DateTimeOffset now)

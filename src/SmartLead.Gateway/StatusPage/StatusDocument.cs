@@ -17,7 +17,15 @@ internal sealed record StatusDocument(
     StatusUpstream Upstream,
     IReadOnlyDictionary<string, long> LeadRejections,
     StatusKey Key,
-    StatusHistory History);
+    StatusHistory History,
+    IReadOnlyList<StatusClient> Clients);
+
+/// <summary>One client: the budget it spent over the last hour and its share of the waiting room now.</summary>
+/// <param name="Name">The configured name, or <c>anonymous</c> on an open gateway.</param>
+/// <param name="PermitsLastHour">Permits its attempts were granted over the last hour.</param>
+/// <param name="Waiting">Its requests waiting for a permit now, on this replica.</param>
+/// <param name="QueueShare">Its part of everyone waiting (0–1; 0 when nobody waits).</param>
+internal sealed record StatusClient(string Name, long PermitsLastHour, int Waiting, double QueueShare);
 
 /// <summary>The budget in force and its use; null in the document when no budget is registered.</summary>
 internal sealed record StatusBudget(

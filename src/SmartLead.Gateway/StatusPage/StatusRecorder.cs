@@ -30,6 +30,7 @@ internal sealed class StatusRecorder : IDisposable
     private readonly ConcurrentDictionary<string, StrongBox<long>> _leadRejections = new(StringComparer.Ordinal);
     private readonly Lock _historyGate = new();
     private readonly Bucket[] _history = new Bucket[BucketCount];
+    private readonly Dictionary<string, ClientHour> _clientPermits = new(StringComparer.Ordinal);
     private long _waits;
     private long _waited;
     private double _longestWait;
@@ -89,7 +90,18 @@ internal sealed class StatusRecorder : IDisposable
             At(Interlocked.Read(ref _lastCooldownTicks)),
             Interlocked.Read(ref _keyRotations),
             At(Interlocked.Read(ref _lastKeyRotationTicks)),
-            history);
+            history,
+            ClientPermitsLastHour(now));
+    }
+
+    /// <summary>Permits each client's attempts were granted over the last hour (whole minutes), by client.</summary>
+    private Dictionary<string, long> ClientPermitsLastHour(DateTimeOffset now)
+    {
+        var minute = now.UtcTicks / TimeSpan.TicksPerMinute;
+        lock (_historyGate)
+        {
+            return _clientPermits.ToDictionary(pair => pair.Key, pair => pair.Value.Sum(minute), StringComparer.Ordinal);
+        }
     }
 
     private static bool IsRecorded(string name) => name is GatewayMetrics.UpstreamAttemptsInstrument
@@ -98,7 +110,8 @@ internal sealed class StatusRecorder : IDisposable
         or GatewayMetrics.RateLimitRejectionsInstrument
         or GatewayMetrics.CooldownsInstrument
         or GatewayMetrics.LeadRejectionsInstrument
-        or GatewayMetrics.KeyRotationsInstrument;
+        or GatewayMetrics.KeyRotationsInstrument
+        or GatewayMetrics.ClientPermitsInstrument;
 
     private static IReadOnlyDictionary<string, long> Totals(ConcurrentDictionary<string, StrongBox<long>> counts) =>
         new SortedDictionary<string, long>(counts.ToDictionary(pair => pair.Key, pair => Interlocked.Read(ref pair.Value.Value)), StringComparer.Ordinal);
@@ -153,6 +166,9 @@ internal sealed class StatusRecorder : IDisposable
                 Interlocked.Add(ref _cooldowns, value);
                 Interlocked.Exchange(ref _lastCooldownTicks, _time.GetUtcNow().UtcTicks);
                 break;
+            case GatewayMetrics.ClientPermitsInstrument:
+                AddClientPermits(tags, value);
+                break;
             case GatewayMetrics.KeyRotationsInstrument:
                 Interlocked.Add(ref _keyRotations, value);
                 Interlocked.Exchange(ref _lastKeyRotationTicks, _time.GetUtcNow().UtcTicks);
@@ -205,6 +221,69 @@ internal sealed class StatusRecorder : IDisposable
         }
     }
 
+    private void AddClientPermits(ReadOnlySpan<KeyValuePair<string, object?>> tags, long value)
+    {
+        string? client = null;
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "client" && tag.Value is string name)
+            {
+                client = name;
+                break;
+            }
+        }
+
+        if (client is null)
+        {
+            return;
+        }
+
+        var minute = _time.GetUtcNow().UtcTicks / TimeSpan.TicksPerMinute;
+        lock (_historyGate)
+        {
+            if (!_clientPermits.TryGetValue(client, out var hour))
+            {
+                // Client names are a closed set (the configured clients, or "anonymous"): this grows no further.
+                _clientPermits[client] = hour = new ClientHour();
+            }
+
+            hour.Add(minute, value);
+        }
+    }
+
+    /// <summary>One client's permits in the last 60 whole minutes, a slot a minute.</summary>
+    private sealed class ClientHour
+    {
+        private readonly long[] _minutes = new long[60];
+        private readonly long[] _counts = new long[60];
+
+        public void Add(long minute, long value)
+        {
+            var slot = (int)(minute % 60);
+            if (_minutes[slot] != minute)
+            {
+                _minutes[slot] = minute;
+                _counts[slot] = 0;
+            }
+
+            _counts[slot] += value;
+        }
+
+        public long Sum(long now)
+        {
+            long sum = 0;
+            for (var i = 0; i < 60; i++)
+            {
+                if (now - _minutes[i] < 60)
+                {
+                    sum += _counts[i];
+                }
+            }
+
+            return sum;
+        }
+    }
+
     private struct Bucket
     {
         public long Index;
@@ -228,7 +307,8 @@ internal sealed record StatusActivity(
     DateTimeOffset? LastCooldownAt,
     long KeyRotations,
     DateTimeOffset? LastKeyRotationAt,
-    IReadOnlyList<StatusHistoryBucket> History);
+    IReadOnlyList<StatusHistoryBucket> History,
+    IReadOnlyDictionary<string, long> ClientPermitsLastHour);
 
 /// <summary>One <see cref="StatusRecorder.BucketSeconds"/>-second slice of the history.</summary>
 internal sealed record StatusHistoryBucket(DateTimeOffset Start, long Attempts, long Waits, double LongestWaitSeconds, long Rejections);

@@ -21,6 +21,7 @@ internal sealed class GatewayMetrics
     public const string LeadRejectionsInstrument = "smartlead_gateway.lead.rejections";
     public const string KeyRotationsInstrument = "smartlead_gateway.key.rotations";
     public const string ClientRequestsInstrument = "smartlead_gateway.client.requests";
+    public const string ClientPermitsInstrument = "smartlead_gateway.client.permits";
 
     /// <summary>The breaker's state as a number: 0 closed, 1 half-open, 2 open, 3 isolated (held open by hand).</summary>
     public const string CircuitStateInstrument = "smartlead_gateway.circuit_state";
@@ -46,6 +47,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _leadRejections;
     private readonly Counter<long> _keyRotations;
     private readonly Counter<long> _clientRequests;
+    private readonly Counter<long> _clientPermits;
     private readonly Meter _meter;
 
     public GatewayMetrics(IMeterFactory meterFactory)
@@ -59,6 +61,7 @@ internal sealed class GatewayMetrics
         _cooldowns = _meter.CreateCounter<long>(CooldownsInstrument, "{cooldown}", "Pauses of all sending that SmartLead asked for (429, Remaining: 0).");
         _leadRejections = _meter.CreateCounter<long>(LeadRejectionsInstrument, "{request}", "Lead imports refused before they reached SmartLead, by reason.");
         _keyRotations = _meter.CreateCounter<long>(KeyRotationsInstrument, "{rotation}", "Times a new SmartLead key was loaded in place of another.");
+        _clientPermits = _meter.CreateCounter<long>(ClientPermitsInstrument, "{permit}", "Budget permits granted to each client's attempts (its configured name, or 'anonymous').");
         _clientRequests = _meter.CreateCounter<long>(ClientRequestsInstrument, "{request}", "API calls accepted from each client (its configured name, or 'anonymous' on an open gateway).");
     }
 
@@ -109,6 +112,9 @@ internal sealed class GatewayMetrics
 
     /// <param name="client">A configured client's name (validated, at most 1,000 of them) or <c>anonymous</c>.</param>
     public void ClientRequest(string client) => _clientRequests.Add(1, new KeyValuePair<string, object?>("client", client));
+
+    /// <summary>A permit of the budget went to an attempt of <paramref name="client"/> (the budget spent per client).</summary>
+    public void ClientPermit(string client) => _clientPermits.Add(1, new KeyValuePair<string, object?>("client", client));
 
     /// <summary>
     /// A status code as a label value without allocating: the common ones are interned, anything else is grouped by

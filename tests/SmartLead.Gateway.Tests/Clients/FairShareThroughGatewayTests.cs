@@ -54,6 +54,15 @@ public sealed class FairShareThroughGatewayTests(ITestOutputHelper output)
         }
 
         Assert.True(budget.GetStatus().QueueLength >= 190, $"only {budget.GetStatus().QueueLength} bulk requests waiting");
+        var waiting = budget.GetStatus().QueueByClient;
+        Assert.Equal(["bulk"], waiting.Keys);
+        using (var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri("/status.json", UriKind.Relative))))
+        {
+            var bulkRow = status.RootElement.GetProperty("clients").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "bulk");
+            Assert.True(bulkRow.GetProperty("waiting").GetInt32() >= 150);
+            Assert.Equal(1.0, bulkRow.GetProperty("queueShare").GetDouble());
+        }
+
         var seenBefore = arrivals.Count;
         var clock = Stopwatch.StartNew();
         var crm = Enumerable.Range(0, 5).Select(async i =>
