@@ -107,6 +107,9 @@ public sealed class StatusPageBrowserTests : IDisposable
             Assert.Equal(root.GetProperty("key").GetProperty("fingerprint").GetString(), await Field(page, "key.fingerprint"));
             Assert.Equal(root.GetProperty("version").GetString(), await Field(page, "version"));
             Assert.Equal("8", await Field(page, "history.attempts"));
+            var anonymous = root.GetProperty("clients").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "anonymous");
+            Assert.Equal(4, anonymous.GetProperty("permitsLastHour").GetInt64());
+            Assert.Equal("4", await Field(page, "client.anonymous.permits"));
         }
 
         // More traffic while the page stays open: it must show it by itself, in the same document.
