@@ -83,7 +83,7 @@ internal sealed class BudgetHandler : DelegatingHandler
     }
 
     private static BudgetTicket Ticket(HttpRequestMessage request) => ClientIdentity.From(request) is { } client
-        ? new BudgetTicket(client.Name, client.Weight, client.QueueLimit, client.MaxWait)
+        ? new BudgetTicket(client.Name, client.Weight, client.QueueLimit, client.MaxWait, client.MaxShare)
         : BudgetTicket.Anonymous;
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>

@@ -8,7 +8,8 @@ namespace SmartLead.Gateway.Budget;
 /// <param name="Weight">Requests served per turn while clients take turns; at least 1.</param>
 /// <param name="QueueLimit">Most of this client's requests that may wait at once; null for no limit of its own.</param>
 /// <param name="MaxWait">The caller's own limit on its wait; <c>RateLimit:MaxQueueWait</c> caps it.</param>
-internal readonly record struct BudgetTicket(string Name, int Weight, int? QueueLimit, TimeSpan? MaxWait)
+/// <param name="MaxShare">The most of the permits the client may take while others wait; null for no ceiling.</param>
+internal readonly record struct BudgetTicket(string Name, int Weight, int? QueueLimit, TimeSpan? MaxWait, double? MaxShare = null)
 {
     /// <summary>A request nobody identified (an open gateway, or a caller of the plain <c>RateLimiter</c> API).</summary>
     public static BudgetTicket Anonymous { get; } = new("anonymous", 1, null, null);

@@ -7,6 +7,8 @@ namespace SmartLead.Gateway.Budget;
 /// started waiting before it and have not been served yet, as FQ-CoDel serves new flows (RFC 8290): a client with a
 /// few calls is not held behind another's backlog at all, and a client whose backlog keeps its lane busy gets no such
 /// head start. Five interactive calls behind a bulk importer's two hundred go with every other permit from the next.
+/// A client may also have a ceiling (<c>MaxShare</c>): while another client waits, it is passed over whenever serving it
+/// would take its share of the permits served since the contention began above that fraction.
 /// </summary>
 /// <remarks>
 /// Not thread-safe: the waiting room owns one and touches it under its lock. Every operation is O(1) except the
@@ -20,6 +22,9 @@ internal sealed class FairQueue<T>
 
     /// <summary>The latest lane that joined and has not been served yet: the next newcomer lines up behind it.</summary>
     private LinkedListNode<Lane>? _newest;
+
+    /// <summary>Requests served since two or more clients began to wait together (the base of every client's share).</summary>
+    private long _contendedServed;
 
     /// <summary>Requests waiting, all clients together.</summary>
     public int Count { get; private set; }
@@ -36,9 +41,11 @@ internal sealed class FairQueue<T>
 
     /// <summary>Adds <paramref name="item"/> at the end of <paramref name="client"/>'s lane.</summary>
     /// <param name="weight">The client's weight, at least 1; the latest value given counts from the client's next turn.</param>
-    public Entry Enqueue(string client, int weight, T item)
+    /// <param name="maxShare">The most of the permits the client may take while others wait, in (0, 1]; 1 is no ceiling.</param>
+    public Entry Enqueue(string client, int weight, T item, double maxShare = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(weight, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShare);
         if (!_lanes.TryGetValue(client, out var lane))
         {
             lane = new Lane(client);
@@ -46,6 +53,7 @@ internal sealed class FairQueue<T>
         }
 
         lane.Weight = weight;
+        lane.MaxShare = Math.Min(1, maxShare);
         if (lane.RingNode is null)
         {
             lane.RingNode = Join(lane);
@@ -87,7 +95,7 @@ internal sealed class FairQueue<T>
             return false;
         }
 
-        item = _current.Value.Items.First!.Value.Item;
+        item = Selected().Value.Items.First!.Value.Item;
         return true;
     }
 
@@ -120,6 +128,14 @@ internal sealed class FairQueue<T>
             return false;
         }
 
+        var selected = Selected();
+        while (!ReferenceEquals(_current, selected))
+        {
+            // Passed over at its ceiling: its turn is over.
+            _current.Value.Credit = 0;
+            _current = Next(_current);
+        }
+
         var lane = _current.Value;
         if (lane.Credit <= 0)
         {
@@ -127,6 +143,11 @@ internal sealed class FairQueue<T>
         }
 
         lane.Served = true;
+        if (_ring.Count >= 2)
+        {
+            _contendedServed++;
+            lane.ContendedServed++;
+        }
 
         var entry = lane.Items.First!.Value;
         lane.Items.RemoveFirst();
@@ -157,10 +178,10 @@ internal sealed class FairQueue<T>
     /// How many waiting requests would be served before a request that <paramref name="client"/> (with
     /// <paramref name="weight"/>) enqueued now: a newcomer's place, for refusing at once a wait that cannot fit.
     /// </summary>
-    public int AheadOfNewcomer(string client, int weight)
+    public int AheadOfNewcomer(string client, int weight, double maxShare = 1)
     {
         var ahead = 0;
-        Simulate(probe: (client, weight), ahead, (_, entry) =>
+        Simulate(probe: (client, weight, Math.Min(1, maxShare)), ahead, (_, entry) =>
         {
             if (entry is null)
             {
@@ -173,7 +194,29 @@ internal sealed class FairQueue<T>
         return ahead;
     }
 
-    private void Simulate<TState>((string Client, int Weight)? probe, TState state, Func<TState, Entry?, bool> visit)
+    /// <summary>
+    /// Whose turn it really is: from the current lane on, the first lane not at its ceiling (or the current lane when
+    /// every lane is: a ceiling cannot hold for everyone at once).
+    /// </summary>
+    private LinkedListNode<Lane> Selected()
+    {
+        var node = _current!;
+        for (var i = 0; i < _ring.Count; i++, node = Next(node))
+        {
+            if (!AtCeiling(node.Value.MaxShare, node.Value.ContendedServed, _contendedServed, _ring.Count))
+            {
+                return node;
+            }
+        }
+
+        return _current!;
+    }
+
+    /// <summary>Serving one more of this lane would take it past its share of what was served since contention began.</summary>
+    private static bool AtCeiling(double maxShare, long served, long total, int waitingClients) =>
+        waitingClients >= 2 && maxShare < 1 && served + 1 > maxShare * (total + 1);
+
+    private void Simulate<TState>((string Client, int Weight, double MaxShare)? probe, TState state, Func<TState, Entry?, bool> visit)
     {
         if (_current is null && probe is null)
         {
@@ -193,18 +236,45 @@ internal sealed class FairQueue<T>
                 newestIndex = cursors.Count;
             }
 
-            cursors.Add(new Cursor(lane.Items.First, lane.Credit, isProbeLane ? probe!.Value.Weight : lane.Weight, isProbeLane));
+            cursors.Add(new Cursor(lane.Items.First, lane.Credit, isProbeLane ? probe!.Value.Weight : lane.Weight, isProbeLane)
+            {
+                MaxShare = isProbeLane ? probe!.Value.MaxShare : lane.MaxShare,
+                Served = lane.ContendedServed,
+            });
         }
 
         if (probe is { } q && !cursors.Exists(c => c.HasProbe))
         {
             var at = newestIndex >= 0 ? newestIndex + 1 : cursors.Count > 0 && cursors[0].Credit > 0 ? 1 : 0;
-            cursors.Insert(at, new Cursor(null, 0, q.Weight, true));
+            cursors.Insert(at, new Cursor(null, 0, q.Weight, true) { MaxShare = q.MaxShare });
+        }
+
+        var total = _contendedServed;
+        if (cursors.Count < 2)
+        {
+            total = 0; // the probe's lane alone: no contention, nothing counted
+            cursors.ForEach(c => c.Served = 0);
         }
 
         var index = 0;
         while (cursors.Count > 0)
         {
+            // Whose turn it really is, as Selected() decides it; lanes passed over end their turns.
+            for (var i = 0; i < cursors.Count; i++)
+            {
+                var candidate = cursors[(index + i) % cursors.Count];
+                if (!AtCeiling(candidate.MaxShare, candidate.Served, total, cursors.Count))
+                {
+                    for (var skipped = 0; skipped < i; skipped++)
+                    {
+                        cursors[(index + skipped) % cursors.Count].Credit = 0;
+                    }
+
+                    index = (index + i) % cursors.Count;
+                    break;
+                }
+            }
+
             var cursor = cursors[index];
             if (cursor.Credit <= 0)
             {
@@ -228,6 +298,12 @@ internal sealed class FairQueue<T>
                 return;
             }
 
+            if (cursors.Count >= 2)
+            {
+                total++;
+                cursor.Served++;
+            }
+
             cursor.Credit--;
             if (cursor.Next is null && !cursor.HasProbe)
             {
@@ -235,6 +311,12 @@ internal sealed class FairQueue<T>
                 if (index >= cursors.Count)
                 {
                     index = 0;
+                }
+
+                if (cursors.Count < 2)
+                {
+                    total = 0;
+                    cursors.ForEach(c => c.Served = 0);
                 }
             }
             else if (cursor.Credit == 0)
@@ -285,6 +367,15 @@ internal sealed class FairQueue<T>
         lane.RingNode = null;
         lane.Credit = 0;
         _lanes.Remove(lane.Client);
+        if (_ring.Count < 2)
+        {
+            // Contention is over: shares count afresh when clients wait together again.
+            _contendedServed = 0;
+            foreach (var remaining in _ring)
+            {
+                remaining.ContendedServed = 0;
+            }
+        }
     }
 
     private LinkedListNode<Lane> Next(LinkedListNode<Lane> node) => node.Next ?? _ring.First!;
@@ -310,6 +401,12 @@ internal sealed class FairQueue<T>
 
         public int Credit { get; set; }
 
+        /// <summary>The most of the permits this lane may take while others wait (1: no ceiling).</summary>
+        public double MaxShare { get; set; } = 1;
+
+        /// <summary>Requests of this lane served since the contention began.</summary>
+        public long ContendedServed { get; set; }
+
         /// <summary>Whether a request of this lane has been served since it joined (a new lane goes ahead until then).</summary>
         public bool Served { get; set; }
 
@@ -327,5 +424,9 @@ internal sealed class FairQueue<T>
         public int Weight { get; } = weight;
 
         public bool HasProbe { get; set; } = hasProbe;
+
+        public double MaxShare { get; init; } = 1;
+
+        public long Served { get; set; }
     }
 }

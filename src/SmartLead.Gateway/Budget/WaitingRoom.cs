@@ -147,7 +147,7 @@ internal sealed partial class WaitingRoom : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
 
             // A newcomer's place in the turns, not the length of the line: behind one turn of each client waiting.
-            ahead = _queue.Count == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight));
+            ahead = _queue.Count == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight), client.MaxShare ?? 1);
         }
 
         if (ahead == 0)
@@ -296,7 +296,7 @@ internal sealed partial class WaitingRoom : IDisposable
             else
             {
                 waiter = new Waiter(this, _time.GetTimestamp(), maxWait);
-                waiter.Entry = _queue.Enqueue(client.Name, Math.Max(1, client.Weight), waiter);
+                waiter.Entry = _queue.Enqueue(client.Name, Math.Max(1, client.Weight), waiter, client.MaxShare ?? 1);
 
                 // Registered last: if the token fires meanwhile the callback runs inline, re-enters the lock and
                 // finds the waiter already queued, so it can take it out again.

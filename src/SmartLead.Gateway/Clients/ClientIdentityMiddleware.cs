@@ -20,7 +20,7 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 
     private const string BearerPrefix = "Bearer ";
 
-    private static readonly RegisteredClient AnonymousClient = new(Anonymous, 1, null);
+    private static readonly RegisteredClient AnonymousClient = new(Anonymous, 1, null, null);
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -50,7 +50,7 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
         var maxWait = CallerWait.From(headers);
         headers.Remove(CallerWait.MaxWaitHeader);
         var name = client.Name;
-        context.Features.Set(new ClientIdentity(name, client.Weight, client.QueueLimit, maxWait));
+        context.Features.Set(new ClientIdentity(name, client.Weight, client.QueueLimit, client.MaxShare, maxWait));
         if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             log.Client = name;
@@ -117,8 +117,9 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 /// <param name="Name">A configured client's name, or <see cref="ClientIdentityMiddleware.Anonymous"/> on an open gateway.</param>
 /// <param name="Weight">The client's <c>Weight</c> (1 on an open gateway).</param>
 /// <param name="QueueLimit">The client's own <c>QueueLimit</c>, if it has one.</param>
+/// <param name="MaxShare">The client's <c>MaxShare</c>, if it has one.</param>
 /// <param name="MaxWait">How long the caller said it will wait for the budget (<see cref="CallerWait"/>), if it said.</param>
-internal sealed record ClientIdentity(string Name, int Weight, int? QueueLimit, TimeSpan? MaxWait)
+internal sealed record ClientIdentity(string Name, int Weight, int? QueueLimit, double? MaxShare, TimeSpan? MaxWait)
 {
     public static readonly HttpRequestOptionsKey<ClientIdentity> OptionKey = new("SmartLead.Gateway.Client");
 

@@ -84,7 +84,7 @@ internal sealed partial class ClientRegistry : IDisposable
 
     private static Entry[] Build(ClientsOptions options) =>
         [.. options.Where(c => c?.Name is not null && c.KeySha256 is not null)
-            .Select(c => new Entry(new RegisteredClient(c.Name!, c.Weight, c.QueueLimit), Convert.FromHexString(c.KeySha256!)))];
+            .Select(c => new Entry(new RegisteredClient(c.Name!, c.Weight, c.QueueLimit, c.MaxShare), Convert.FromHexString(c.KeySha256!)))];
 
     private sealed record Entry(RegisteredClient Client, byte[] Hash);
 
@@ -100,7 +100,7 @@ internal sealed partial class ClientRegistry : IDisposable
 }
 
 /// <summary>A configured client as the budget needs it: who, and its share of a contended budget.</summary>
-internal sealed record RegisteredClient(string Name, int Weight, int? QueueLimit);
+internal sealed record RegisteredClient(string Name, int Weight, int? QueueLimit, double? MaxShare);
 
 /// <summary>How client keys are hashed and made; shared by the registry and the <c>hash-client-key</c> command.</summary>
 internal static class ClientKeys

@@ -42,4 +42,11 @@ internal sealed class ClientOptions
     /// all clients together; the next one gets 429 at once. Default none (only the shared limit applies).
     /// </summary>
     public int? QueueLimit { get; set; }
+
+    /// <summary>
+    /// The most of the budget this client may take while other clients wait, as a fraction of the permits served
+    /// since they began waiting together: more than 0, at most 1. Default none (its weight alone decides). A client
+    /// alone in the waiting room is never held back by it.
+    /// </summary>
+    public double? MaxShare { get; set; }
 }

@@ -56,6 +56,11 @@ internal sealed class ClientsOptionsValidator : IValidateOptions<ClientsOptions>
                 errors.Add($"{section}:{i}:Weight must be between 1 and {MaxWeight} (was {client.Weight}).");
             }
 
+            if (client.MaxShare is { } share && !(share > 0 && share <= 1))
+            {
+                errors.Add($"{section}:{i}:MaxShare must be more than 0 and at most 1 (was {share}).");
+            }
+
             if (client.QueueLimit is < 0)
             {
                 errors.Add($"{section}:{i}:QueueLimit must be 0 or more (was {client.QueueLimit}).");

@@ -168,54 +168,109 @@ public sealed class FairQueueTests
     [Fact]
     public void Property_ServiceOrderAndNewcomerPlace_MatchWhatDequeueDoes()
     {
-        // Any mix of enqueues (3 clients, weights 1-3), removals and dequeues: the projected order equals the order in
-        // which the requests are then really served, and a newcomer's projected place is where it is really served.
+        // Any mix of enqueues (3 clients, weights 1-3, one with a ceiling), removals and dequeues: the projected order
+        // equals the order in which the requests are then really served, and a newcomer's projected place is where it
+        // is really served. (Two queues built alike: with a ceiling, one more request changes the others' order.)
         Gen.Select(Gen.Int[0, 3].Array[1, 60], Gen.Int[0, 3]).Sample((ops, probeClient) =>
         {
             var probeWeight = (probeClient % 3) + 1; // a client keeps its weight; client 3 is a newcomer of weight 1
-            var queue = new FairQueue<int>();
-            var entries = new List<FairQueue<int>.Entry>();
-            var next = 0;
-            foreach (var op in ops)
-            {
-                switch (op)
-                {
-                    case 0 or 1 or 2:
-                        entries.Add(queue.Enqueue($"c{op}", (op % 3) + 1, next++));
-                        break;
-                    default:
-                        if (entries.Count > 0 && next % 2 == 0)
-                        {
-                            queue.Remove(entries[next % entries.Count]);
-                        }
-
-                        queue.TryDequeue(out _);
-                        break;
-                }
-            }
-
+            var plain = Build(ops);
             var projected = new List<int>();
-            queue.ForEachInServiceOrder(projected, static (list, item) =>
+            plain.ForEachInServiceOrder(projected, static (list, item) =>
             {
                 list.Add(item);
                 return true;
             });
-            var ahead = queue.AheadOfNewcomer($"c{probeClient}", probeWeight);
-            queue.Enqueue($"c{probeClient}", probeWeight, -1);
-            var served = DrainAll(queue);
+            Assert.Equal(projected, DrainAll(plain));
 
-            Assert.Equal(ahead, served.IndexOf(-1));
-            Assert.Equal(projected, served.Where(i => i != -1));
+            var probed = Build(ops);
+            var ahead = probed.AheadOfNewcomer($"c{probeClient}", probeWeight, Share(probeClient));
+            probed.Enqueue($"c{probeClient}", probeWeight, -1, Share(probeClient));
+            Assert.Equal(ahead, DrainAll(probed).IndexOf(-1));
         }, iter: 5000);
     }
+
+    private static FairQueue<int> Build(int[] ops)
+    {
+        var queue = new FairQueue<int>();
+        var entries = new List<FairQueue<int>.Entry>();
+        var next = 0;
+        foreach (var op in ops)
+        {
+            switch (op)
+            {
+                case 0 or 1 or 2:
+                    entries.Add(queue.Enqueue($"c{op}", (op % 3) + 1, next++, Share(op)));
+                    break;
+                default:
+                    if (entries.Count > 0 && next % 2 == 0)
+                    {
+                        queue.Remove(entries[next % entries.Count]);
+                    }
+
+                    queue.TryDequeue(out _);
+                    break;
+            }
+        }
+
+        return queue;
+    }
+
+    [Fact]
+    public void Dequeue_MaxShareWhileAnotherWaits_CapsTheClientsPartOfThePermits()
+    {
+        var queue = new FairQueue<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            queue.Enqueue("bulk", 3, "b", maxShare: 0.25);
+            queue.Enqueue("crm", 1, "i");
+        }
+
+        var first40 = DrainAll(queue).Take(40).ToList();
+
+        // Weight 3 alone would give bulk three of every four permits; its ceiling holds it to a quarter.
+        Assert.InRange(first40.Count(x => x == "b"), 9, 10);
+    }
+
+    [Fact]
+    public void Dequeue_MaxShareAlone_DoesNotHoldTheClientBack()
+    {
+        var queue = new FairQueue<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            queue.Enqueue("bulk", 1, $"b{i}", maxShare: 0.1);
+        }
+
+        Assert.Equal(["b0", "b1", "b2", "b3", "b4"], DrainAll(queue));
+    }
+
+    [Fact]
+    public void Dequeue_EveryClientAtItsCeiling_StillServes()
+    {
+        var queue = new FairQueue<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            queue.Enqueue("a", 1, "a", maxShare: 0.2);
+            queue.Enqueue("b", 1, "b", maxShare: 0.2);
+        }
+
+        Assert.Equal(8, DrainAll(queue).Count);
+    }
+
+    /// <summary>Client 2 of the property test has a ceiling of a third; the others none.</summary>
+    private static double Share(int client) => client == 2 ? 1.0 / 3 : 1;
 
     private static List<T> DrainAll<T>(FairQueue<T> queue)
     {
         var served = new List<T>();
-        while (queue.TryDequeue(out var item))
+        while (queue.TryPeek(out var peeked))
         {
+            Assert.True(queue.TryDequeue(out var item));
+            Assert.Equal(peeked, item); // the waiting room peeks the head, asks the ledger, then serves it
             served.Add(item);
         }
+
+        Assert.False(queue.TryDequeue(out _));
 
         return served;
     }

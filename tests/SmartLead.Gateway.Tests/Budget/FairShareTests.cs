@@ -48,6 +48,24 @@ public sealed class FairShareTests
     }
 
     [Fact]
+    public async Task Acquire_MaxShare_HoldsAHeavyClientToItsCeilingWhileAnotherWaits()
+    {
+        using var budget = OnePer100Ms(queueLimit: 100);
+        Assert.True(budget.Take());
+        var capped = new BudgetTicket("bulk", 3, null, null, MaxShare: 0.25);
+        var tasks = new List<(string, Task<RateLimitLease>)>();
+        for (var i = 0; i < 20; i++)
+        {
+            tasks.Add(("b", budget.AcquireAsync(capped, CancellationToken.None).AsTask()));
+            tasks.Add(("i", budget.AcquireAsync(Crm, CancellationToken.None).AsTask()));
+        }
+
+        var order = await ServeAsync(tasks, grants: 20);
+
+        Assert.InRange(order.Count(who => who == "b"), 4, 6);
+    }
+
+    [Fact]
     public async Task Acquire_ClientQueueLimitReached_RefusedAtOnceWhileOthersStillQueue()
     {
         using var budget = OnePer100Ms(queueLimit: 100);

@@ -63,6 +63,24 @@ public sealed class ClientsOptionsValidatorTests
         Assert.Contains(result.Failures!, f => f.StartsWith("Clients:0:Weight", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-0.5)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Validate_MaxShareOutsideZeroToOne_Fails(double share)
+    {
+        var result = Validate(new ClientOptions { Name = "crm", KeySha256 = HashA, MaxShare = share });
+
+        Assert.Contains(result.Failures!, f => f.StartsWith("Clients:0:MaxShare", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_MaxShareOfAHalf_Succeeds()
+    {
+        Assert.True(Validate(new ClientOptions { Name = "crm", KeySha256 = HashA, MaxShare = 0.5 }).Succeeded);
+    }
+
     [Fact]
     public void Validate_NegativeQueueLimit_Fails()
     {
