@@ -1,4 +1,3 @@
-using SmartLead.Gateway.Credentials;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SmartLead.Gateway.Budget;
+using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Resilience;
