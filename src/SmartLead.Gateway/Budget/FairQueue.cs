@@ -99,24 +99,44 @@ internal sealed class FairQueue<T>
         return true;
     }
 
-    /// <summary>The next request to be served and the one after it (null when there is none), without taking them.</summary>
-    public bool TryPeekTwo(out T first, out T? second)
+    /// <summary>Visits every waiting request, client by client (in no particular order): for sweeps that need no turns.</summary>
+    public void ForEachWaiting<TState>(TState state, Action<TState, T> visit)
     {
-        if (!TryPeek(out first))
+        foreach (var lane in _ring)
         {
-            second = default;
-            return false;
+            foreach (var entry in lane.Items)
+            {
+                visit(state, entry.Item);
+            }
         }
+    }
 
-        var next = new T?[2];
-        var count = 0;
-        ForEachInServiceOrder(next, (found, item) =>
+    /// <summary>
+    /// The two requests that have waited longest, whatever their turns (default when there are fewer): each client's
+    /// lane is FIFO, so they are among the first two of the lanes. O(clients), nothing allocated.
+    /// </summary>
+    public void OldestTwo(Func<T, long> enqueuedAt, out T? oldest, out T? second)
+    {
+        oldest = default;
+        second = default;
+        long oldestAt = long.MaxValue, secondAt = long.MaxValue;
+        foreach (var lane in _ring)
         {
-            found[count++] = item;
-            return count < 2;
-        });
-        second = next[1];
-        return true;
+            var node = lane.Items.First;
+            for (var i = 0; i < 2 && node is not null; i++, node = node.Next)
+            {
+                var at = enqueuedAt(node.Value.Item);
+                if (at < oldestAt)
+                {
+                    (second, secondAt) = (oldest, oldestAt);
+                    (oldest, oldestAt) = (node.Value.Item, at);
+                }
+                else if (at < secondAt)
+                {
+                    (second, secondAt) = (node.Value.Item, at);
+                }
+            }
+        }
     }
 
     /// <summary>Serves the next request: the head of the lane whose turn it is.</summary>

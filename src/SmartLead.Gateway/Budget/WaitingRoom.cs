@@ -86,13 +86,8 @@ internal sealed partial class WaitingRoom : IDisposable
         {
             lock (_gate)
             {
-                var oldest = long.MaxValue;
-                _queue.ForEachInServiceOrder(0, (_, waiter) =>
-                {
-                    oldest = Math.Min(oldest, waiter.Enqueued);
-                    return true;
-                });
-                return oldest == long.MaxValue ? TimeSpan.Zero : _time.GetElapsedTime(oldest);
+                _queue.OldestTwo(EnqueuedAt, out var oldest, out _);
+                return oldest is null ? TimeSpan.Zero : _time.GetElapsedTime(oldest.Enqueued);
             }
         }
     }
@@ -142,15 +137,19 @@ internal sealed partial class WaitingRoom : IDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         int ahead;
+        int queued;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
 
             // A newcomer's place in the turns, not the length of the line: behind one turn of each client waiting.
-            ahead = _queue.Count == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight), client.MaxShare ?? 1);
+            queued = _queue.Count;
+            ahead = queued == 0 ? 0 : _queue.AheadOfNewcomer(client.Name, Math.Max(1, client.Weight), client.MaxShare ?? 1);
         }
 
-        if (ahead == 0)
+        // Straight to the ledger only when nobody waits here: a newcomer whose turn comes first still joins the line, so
+        // the dispatcher serves it and the shared ledger keeps seeing this replica's waiters.
+        if (queued == 0)
         {
             var take = _ledger.TryTakeAsync(QueueState.Newcomer, cancellationToken);
             return take.IsCompletedSuccessfully ? Admit(take.Result, client, cancellationToken) : AdmitLaterAsync(take, client, cancellationToken);
@@ -313,6 +312,8 @@ internal sealed partial class WaitingRoom : IDisposable
         return new(waiter.Task);
     }
 
+    private static long EnqueuedAt(Waiter waiter) => waiter.Enqueued;
+
     /// <summary>Takes every waiter out (under the lock).</summary>
     private List<Waiter> DrainAll()
     {
@@ -335,6 +336,28 @@ internal sealed partial class WaitingRoom : IDisposable
     /// </summary>
     private async Task DispatchAsync()
     {
+        try
+        {
+            await DispatchCoreAsync();
+        }
+        catch (Exception ex)
+        {
+            // Whatever threw (a metrics listener, a log sink), the room must not stop dispatching for good: the flag is
+            // cleared and the timer asks again in a second.
+            Log.DispatchFailed(_logger, ex);
+            lock (_gate)
+            {
+                _dispatching = false;
+                if (!_disposed && _queue.Count > 0)
+                {
+                    _timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+    }
+
+    private async Task DispatchCoreAsync()
+    {
         while (true)
         {
             Waiter head;
@@ -342,17 +365,20 @@ internal sealed partial class WaitingRoom : IDisposable
             lock (_gate)
             {
                 _askAgain = false;
-                if (_disposed || !_queue.TryPeekTwo(out head, out var second))
+                if (_disposed || !_queue.TryPeek(out head))
                 {
                     _dispatching = false;
                     _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
                     return;
                 }
 
+                // Across replicas the ledger orders by age: this replica's two longest waits, whoever's turn it is
+                // here. Turns between clients hold within each replica.
                 var now = _time.GetTimestamp();
+                _queue.OldestTwo(EnqueuedAt, out var oldest, out var second);
                 queue = new QueueState(
                     _queue.Count,
-                    _time.GetElapsedTime(head.Enqueued, now),
+                    _time.GetElapsedTime(oldest!.Enqueued, now),
                     second is not null ? _time.GetElapsedTime(second.Enqueued, now) : TimeSpan.Zero);
             }
 
@@ -380,8 +406,9 @@ internal sealed partial class WaitingRoom : IDisposable
                     granted = !_disposed && _queue.TryPeek(out var next) && ReferenceEquals(next, head);
                     if (granted)
                     {
-                        // Still the one whose turn it is (nobody joins ahead within a client, and a newcomer lines up
-                        // behind the turn in progress), so serving it moves the turns on as the fair queue says.
+                        // Still the one whose turn it is, so serving it moves the turns on as the fair queue says. (A
+                        // client that joined or left during the ask can change whose turn it is; then the permit goes
+                        // back below and the ledger is asked again for the new head.)
                         _queue.TryDequeue(out _);
                     }
                 }
@@ -389,17 +416,15 @@ internal sealed partial class WaitingRoom : IDisposable
                 {
                     var now = _time.GetTimestamp();
                     var soonest = now + (long)(retryIn.TotalSeconds * _time.TimestampFrequency);
-                    List<Waiter>? late = null;
-                    _queue.ForEachInServiceOrder(0, (_, waiter) =>
+                    var late = new List<Waiter>();
+                    _queue.ForEachWaiting((late, soonest), static (s, waiter) =>
                     {
-                        if (waiter.RefuseBy < soonest)
+                        if (waiter.RefuseBy < s.soonest)
                         {
-                            (late ??= []).Add(waiter);
+                            s.late.Add(waiter);
                         }
-
-                        return true;
                     });
-                    foreach (var waiter in late ?? [])
+                    foreach (var waiter in late)
                     {
                         _queue.Remove(waiter.Entry!);
                         (refused ??= []).Add((waiter, _time.GetElapsedTime(waiter.Enqueued, now)));
@@ -528,6 +553,10 @@ internal sealed partial class WaitingRoom : IDisposable
         [LoggerMessage(EventId = 4004, Level = LogLevel.Debug,
             Message = "A waiting request can no longer go within {MaxQueueWait} (waited {Waited}, next permit in {RetryIn}); refused")]
         public static partial void WaiterRefused(ILogger logger, TimeSpan waited, TimeSpan retryIn, TimeSpan maxQueueWait);
+
+        [LoggerMessage(EventId = 4013, Level = LogLevel.Error,
+            Message = "The waiting room's dispatcher failed; it asks the ledger again in a second")]
+        public static partial void DispatchFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 4003, Level = LogLevel.Error,
             Message = "The permit ledger failed; the waiting room asks again in a second")]

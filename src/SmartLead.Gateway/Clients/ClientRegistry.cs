@@ -14,16 +14,27 @@ internal sealed partial class ClientRegistry : IDisposable
     private readonly ILogger<ClientRegistry> _logger;
     private Entry[] _entries;
 
+    /// <summary>
+    /// Once any client has been listed, the gateway stays closed: a reload that empties the list (a file removed or
+    /// renamed mid-swap, or every client revoked) refuses every call instead of opening the gateway to anyone. Only a
+    /// restart with no client listed opens it again.
+    /// </summary>
+    private bool _closed;
+
     public ClientRegistry(LiveOptions<ClientsOptions> options, ILogger<ClientRegistry> logger)
     {
         _options = options;
         _logger = logger;
         _entries = Build(options.Current);
+        _closed = _entries.Length > 0;
         options.Changed += OnChanged;
     }
 
-    /// <summary>False while no client is configured: the gateway is open and asks for no client key.</summary>
-    public bool IsEnforcing => Volatile.Read(ref _entries).Length > 0;
+    /// <summary>
+    /// False while no client has been configured since start: the gateway is open and asks for no client key. Once a
+    /// client is listed it stays true, even if a reload empties the list (then every call is refused).
+    /// </summary>
+    public bool IsEnforcing => Volatile.Read(ref _closed);
 
     /// <summary>The configured names, for the status page.</summary>
     public IReadOnlyList<string> Names => [.. Volatile.Read(ref _entries).Select(e => e.Client.Name)];
@@ -72,9 +83,14 @@ internal sealed partial class ClientRegistry : IDisposable
         var before = Volatile.Read(ref _entries).Length;
         var entries = Build(options);
         Volatile.Write(ref _entries, entries);
+        if (entries.Length > 0)
+        {
+            Volatile.Write(ref _closed, true);
+        }
+
         if (entries.Length == 0 && before > 0)
         {
-            Log.Open(_logger);
+            Log.NoClientLeft(_logger);
         }
         else if (entries.Length != before)
         {
@@ -93,6 +109,10 @@ internal sealed partial class ClientRegistry : IDisposable
         [LoggerMessage(EventId = 8101, Level = LogLevel.Warning,
             Message = "No client is configured (Clients is empty): anyone who can reach the gateway can spend the SmartLead key. List clients with their key hashes to require a client key.")]
         public static partial void Open(ILogger logger);
+
+        [LoggerMessage(EventId = 8103, Level = LogLevel.Error,
+            Message = "No client is listed any more: every /api call is refused with 401 until clients are listed again (restart with an empty Clients list to open the gateway)")]
+        public static partial void NoClientLeft(ILogger logger);
 
         [LoggerMessage(EventId = 8102, Level = LogLevel.Information, Message = "Clients reloaded: {Count} client(s) may call the gateway")]
         public static partial void ClientsChanged(ILogger logger, int count);

@@ -33,6 +33,9 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
     {
         // X-Forwarded-* would tell a third party our internal addresses; SmartLead needs none of it.
         context.UseDefaultForwarders = false;
+
+        // SmartLead's API sends no trailers; one that came anyway would reach HTTP/2 clients unscrubbed, so none go.
+        context.CopyResponseTrailers = false;
         context.AddRequestTransform(TransformRequest);
         context.AddResponseTransform(TransformResponse);
     }

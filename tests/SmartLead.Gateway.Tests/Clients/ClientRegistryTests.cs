@@ -96,7 +96,7 @@ public sealed class ClientRegistryTests : IDisposable
     }
 
     [Fact]
-    public void Reload_AllClientsRemoved_GatewayIsOpen()
+    public void Reload_AllClientsRemoved_StaysClosedAndRefusesEveryKey()
     {
         var registry = Registry;
         Assert.True(registry.IsEnforcing);
@@ -104,7 +104,10 @@ public sealed class ClientRegistryTests : IDisposable
         File.WriteAllText(_file, """{ "Clients": [] }""");
         _configuration.Reload();
 
-        Assert.False(registry.IsEnforcing);
+        // A list emptied on reload (a file removed mid-swap, or every client revoked) must not open the gateway.
+        Assert.True(registry.IsEnforcing);
+        Assert.Null(registry.Identify("crm-key"));
+        Assert.Null(registry.Identify("bulk-key"));
     }
 
     private void Write(params (string Name, string Hash)[] clients) => File.WriteAllText(_file, JsonSerializer.Serialize(new
