@@ -54,6 +54,13 @@ internal sealed class BudgetHandler : DelegatingHandler
                     retryAfter);
             }
 
+            if (cancellationToken.IsCancellationRequested && lease is BudgetLease granted)
+            {
+                // The caller left between the grant and the send: nothing goes to SmartLead, so nothing is spent.
+                granted.Return();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             _budget.RecordPermit(ticket.Name);
 
             var response = await base.SendAsync(request, cancellationToken);

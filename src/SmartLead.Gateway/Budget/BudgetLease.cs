@@ -48,6 +48,9 @@ internal sealed class BudgetLease : RateLimitLease
         return false;
     }
 
+    /// <summary>Nothing was sent with this lease (its caller left after the grant): the permit goes back whole.</summary>
+    public void Return() => Interlocked.Exchange(ref _permit, null)?.Return();
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
