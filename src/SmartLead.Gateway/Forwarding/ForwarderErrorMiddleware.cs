@@ -17,7 +17,7 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is not null)
         {
             // A static callback with the context as state: no closure per request. The log feature is found again
             // when the answer starts (the same one; nothing replaces it).
