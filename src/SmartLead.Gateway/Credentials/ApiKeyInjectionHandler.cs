@@ -65,6 +65,12 @@ internal sealed class ApiKeyInjectionHandler(ApiKeyStore keys) : DelegatingHandl
     /// framing HttpClient has already removed (<c>Transfer-Encoding: gzip, chunked</c> leaves gzip bytes behind).
     /// </summary>
     internal static List<string> Codings(HttpResponseMessage response) =>
+        // Asked twice per answer (here and by the response transform); nearly every answer carries no coding at all.
+        response.Content.Headers.NonValidated.Contains("Content-Encoding") || response.Headers.NonValidated.Contains("Transfer-Encoding")
+            ? AllCodings(response)
+            : [];
+
+    private static List<string> AllCodings(HttpResponseMessage response) =>
     [
         .. response.Content.Headers.ContentEncoding
             .Concat(response.Headers.TransferEncoding.Select(t => t.Value))

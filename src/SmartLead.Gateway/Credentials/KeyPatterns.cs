@@ -213,7 +213,7 @@ internal sealed class KeyPatterns
             return text;
         }
 
-        var scanner = new KeyScanner(this);
+        var scanner = KeyScanner.ForSynchronousUse(this);
         for (var i = 0; i < text.Length; i++)
         {
             scanner.Feed(text[i], i);

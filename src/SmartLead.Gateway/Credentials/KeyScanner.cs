@@ -41,6 +41,43 @@ internal sealed class KeyScanner
         _decoded = decoded;
     }
 
+    /// <summary>
+    /// A scanner over <paramref name="patterns"/> to use and drop within one synchronous call (no await in between):
+    /// each thread keeps the last one it used, reset, because text checks (every log property, every answer header)
+    /// run many times per request and a fresh scanner is an object, a list and a ring of MaxDepth positions each.
+    /// </summary>
+    internal static KeyScanner ForSynchronousUse(KeyPatterns patterns)
+    {
+        var cached = t_cached;
+        if (cached is null || !ReferenceEquals(cached._patterns, patterns))
+        {
+            return t_cached = new KeyScanner(patterns);
+        }
+
+        cached.Reset();
+        return cached;
+    }
+
+    [ThreadStatic]
+    private static KeyScanner? t_cached;
+
+    /// <summary>
+    /// Back to the state of a new scanner. The ring of starts keeps old values, but a match of length n needs n units
+    /// fed since the reset, so none of them is ever read.
+    /// </summary>
+    private void Reset()
+    {
+        _head = 0;
+        _state = 0;
+        _rawState = 0;
+        _rawEnd = 0;
+        _escape = None;
+        _escapeCount = 0;
+        _escapeValue = 0;
+        _escapeStart = 0;
+        Masks.Clear();
+    }
+
     /// <summary>Raw ranges [start, end) that hold a key, merged where they touch.</summary>
     public List<(long Start, long End)> Masks { get; } = [];
 

@@ -17,13 +17,16 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Features.Get<RequestLogFeature>() is { } log)
+        if (context.Features.Get<RequestLogFeature>() is not null)
         {
-            context.Response.OnStarting(() =>
+            // A static callback with the context as state: no closure per request. The log feature is found again
+            // when the answer starts (the same one; nothing replaces it).
+            context.Response.OnStarting(static state =>
             {
-                context.Response.Headers[AttemptsHeader] = log.Attempts.ToString(CultureInfo.InvariantCulture);
+                var ctx = (HttpContext)state;
+                ctx.Response.Headers[AttemptsHeader] = ctx.Features.Get<RequestLogFeature>()!.Attempts.ToString(CultureInfo.InvariantCulture);
                 return Task.CompletedTask;
-            });
+            }, context);
         }
 
         await next(context);

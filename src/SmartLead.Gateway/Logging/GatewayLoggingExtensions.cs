@@ -38,7 +38,9 @@ internal static class GatewayLoggingExtensions
                     }
                     else
                     {
-                        console.Console(new RenderedCompactJsonFormatter());
+                        // Same lines as Serilog's console sink with this formatter, written in blocks, not per event.
+                        console.Sink(new BufferedStdoutSink(new RenderedCompactJsonFormatter(), Console.OpenStandardOutput(),
+                            TimeProvider.System)); // wall-clock plumbing: a test's fake clock must not hold lines back
                     }
                 },
                 bufferSize: 50_000,

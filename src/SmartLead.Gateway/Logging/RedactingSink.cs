@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;
+using SmartLead.Gateway.Credentials;
 
 namespace SmartLead.Gateway.Logging;
 
@@ -22,9 +24,15 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
 
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
+    // Templates found clean, with the keys they were checked against. Serilog parses each template text once and
+    // hands out the same instance, so the constant templates of [LoggerMessage] events (the request log's among them)
+    // are scanned once per registered set of keys, not on every event; a template that holds text built at run time
+    // is a new instance and is scanned. Weak keys: a template Serilog drops from its cache is dropped here too.
+    private readonly ConditionalWeakTable<MessageTemplate, KeyPatterns> _cleanTemplates = [];
+
     private bool NeedsRedaction(LogEvent logEvent)
     {
-        if (Dirty(logEvent.MessageTemplate.Text))
+        if (TemplateDirty(logEvent.MessageTemplate))
         {
             return true;
         }
@@ -38,6 +46,23 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
         }
 
         return logEvent.Exception is not null && Dirty(logEvent.Exception.ToString());
+    }
+
+    private bool TemplateDirty(MessageTemplate template)
+    {
+        var patterns = redactor.Patterns;
+        if (_cleanTemplates.TryGetValue(template, out var checkedAgainst) && ReferenceEquals(checkedAgainst, patterns))
+        {
+            return false;
+        }
+
+        if (Dirty(template.Text))
+        {
+            return true;
+        }
+
+        _cleanTemplates.AddOrUpdate(template, patterns);
+        return false;
     }
 
     private bool Contains(LogEventPropertyValue value) => value switch

@@ -74,6 +74,14 @@ internal static class TelemetryServiceCollectionExtensions
                 {
                     tracing.AddOtlpExporter();
                 }
+                else
+                {
+                    // No exporter, so no span would be read: a trace the gateway starts itself is not recorded
+                    // (its spans would only cost tags and processing on every request). Each request still gets
+                    // its trace id (the request log's TraceId) and SmartLead still gets the W3C traceparent, marked
+                    // not sampled; a client's sampled trace is recorded and passed on as sampled, as before.
+                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
+                }
             });
 
         // After OpenTelemetry's own start: what it records at start must find the SDK listening.

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Parks N requests in a running gateway's budget queue and reports what the gateway process holds meanwhile.
+
+Usage: parked.py PORT PID [N]. Opens N connections to 127.0.0.1:PORT, sends one GET on each, and, once every request
+has been sent and the process has settled, reads the gateway's resident memory and thread count from /proc/PID.
+The gateway must be started with a budget that lets nothing through for the duration (see parked.sh). Bounded: it
+gives up after 120 s and closes every connection before it exits.
+"""
+import asyncio
+import resource
+import sys
+import time
+
+
+def proc_status(pid):
+    fields = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            fields[name] = value.strip()
+    return fields
+
+
+async def park(port, count, deadline):
+    writers = []
+    request = b"GET /api/v1/campaigns HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    for _ in range(count):
+        if time.monotonic() > deadline:
+            break
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        writers.append(writer)
+        if len(writers) % 500 == 0:
+            await asyncio.gather(*(w.drain() for w in writers[-500:]))
+    await asyncio.gather(*(w.drain() for w in writers))
+    return writers
+
+
+async def main():
+    port, pid = int(sys.argv[1]), int(sys.argv[2])
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 10_000
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1024), hard))
+
+    idle = proc_status(pid)
+    deadline = time.monotonic() + 120
+    writers = await park(port, count, deadline)
+    await asyncio.sleep(5)  # let the gateway take every request into its queue and the GC settle
+    held = proc_status(pid)
+    print(f"parked requests: {len(writers)}")
+    print(f"idle:   RSS {int(idle['VmRSS'].split()[0]) // 1024} MB, threads {idle['Threads']}")
+    print(f"parked: RSS {int(held['VmRSS'].split()[0]) // 1024} MB (peak {int(held['VmHWM'].split()[0]) // 1024} MB), threads {held['Threads']}")
+    per = (int(held['VmRSS'].split()[0]) - int(idle['VmRSS'].split()[0])) / max(1, len(writers))
+    print(f"per parked request: {per:.1f} KB")
+    for writer in writers:
+        writer.close()
+
+
+asyncio.run(main())
