@@ -55,13 +55,20 @@ internal sealed class RetryClassifier
     };
 
     /// <summary>
-    /// An outcome SmartLead did not give: the gateway refused the attempt (budget) or the client gave up (its
-    /// <paramref name="requestAborted"/> fired). Neither says anything about SmartLead's health, so the breaker records
-    /// neither. A cancellation the client did not ask for (the sockets' connect timeout) is SmartLead's.
+    /// An outcome SmartLead did not give: the gateway refused the attempt (budget), the client gave up (its
+    /// <paramref name="requestAborted"/> fired), or the gateway itself failed (disposed at shutdown, a bug). None says
+    /// anything about SmartLead's health, so the breaker records none of them (counted as a success, a fault of the
+    /// gateway's own could close a half-open circuit). A cancellation the client did not ask for (the sockets' connect
+    /// timeout), an attempt timeout and a transport failure are SmartLead's.
     /// </summary>
-    public static bool IsNotSmartLeads(Outcome<HttpResponseMessage> outcome, CancellationToken requestAborted) =>
-        outcome.Exception is Errors.GatewayRejectedException
-        || (outcome.Exception is OperationCanceledException && requestAborted.IsCancellationRequested);
+    public static bool IsNotSmartLeads(Outcome<HttpResponseMessage> outcome, CancellationToken requestAborted) => outcome.Exception switch
+    {
+        null => false,
+        Errors.GatewayRejectedException => true,
+        TimeoutRejectedException or HttpRequestException => false,
+        OperationCanceledException => requestAborted.IsCancellationRequested,
+        _ => true,
+    };
 
     /// <summary>
     /// The reason to retry (as <see cref="Describe"/> names it), or null when the outcome goes to the client as it is.

@@ -174,6 +174,17 @@ public sealed class RetryClassifierTests
         Assert.False(RetryClassifier.IsNotSmartLeads(Outcome.FromException<HttpResponseMessage>(ConnectFailure()), cancelled));
     }
 
+    [Fact]
+    public void IsNotSmartLeads_FaultInsideTheGateway_IsTrue_TimeoutsAndAnswersAreSmartLeads()
+    {
+        // Counted as a success, a fault of the gateway's own (disposed at shutdown, a bug) could close a half-open circuit.
+        Assert.True(RetryClassifier.IsNotSmartLeads(Outcome.FromException<HttpResponseMessage>(new ObjectDisposedException("WaitingRoom")), CancellationToken.None));
+        Assert.True(RetryClassifier.IsNotSmartLeads(Outcome.FromException<HttpResponseMessage>(new InvalidOperationException("bug")), CancellationToken.None));
+        Assert.False(RetryClassifier.IsNotSmartLeads(Outcome.FromException<HttpResponseMessage>(new Polly.Timeout.TimeoutRejectedException()), CancellationToken.None));
+        using var answer = new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable);
+        Assert.False(RetryClassifier.IsNotSmartLeads(Outcome.FromResult(answer), CancellationToken.None));
+    }
+
     private static HttpRequestException ConnectFailure() =>
         new(HttpRequestError.ConnectionError, "Connection refused", new SocketException((int)SocketError.ConnectionRefused));
 
