@@ -22,7 +22,14 @@ internal static class UpstreamSignals
 
     private static readonly TimeSpan ClockSkewTolerance = TimeSpan.FromSeconds(2);
 
-    public static async Task<UpstreamPause?> ReadPauseAsync(
+    public static ValueTask<UpstreamPause?> ReadPauseAsync(
+        HttpResponseMessage response, DateTimeOffset utcNow, CancellationToken cancellationToken) =>
+        // Nearly every answer is neither a 429 nor carries a reset: nothing to parse (not even the Date), nothing to await.
+        response.StatusCode != HttpStatusCode.TooManyRequests && !response.Headers.NonValidated.Contains(ResetHeader)
+            ? ValueTask.FromResult<UpstreamPause?>(null)
+            : ReadSignalledPauseAsync(response, utcNow, cancellationToken);
+
+    private static async ValueTask<UpstreamPause?> ReadSignalledPauseAsync(
         HttpResponseMessage response, DateTimeOffset utcNow, CancellationToken cancellationToken)
     {
         // Reset times are on SmartLead's clock. Its Date header has whole-second precision, so it is used only when

@@ -47,18 +47,39 @@ internal sealed class ApiKeyInjectionHandler(ApiKeyStore keys) : DelegatingHandl
     /// <summary>The URL with the key first in its query; path and the rest of the query exactly as they were.</summary>
     internal static Uri WithKey(Uri uri, string key)
     {
-        var text = uri.AbsoluteUri;
-        var fragment = text.IndexOf('#', StringComparison.Ordinal);
-        if (fragment >= 0)
+        var text = uri.AbsoluteUri.AsSpan();
+        if (text.IndexOf('#') is var fragment and >= 0)
         {
             text = text[..fragment];
         }
 
-        var queryStart = text.IndexOf('?', StringComparison.Ordinal);
-        var withoutQuery = queryStart < 0 ? text : text[..queryStart];
-        var query = queryStart < 0 ? null : text[queryStart..];
-        return new Uri(withoutQuery + ApiKeyQuery.WithKeyFirst(query, key), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        var queryStart = text.IndexOf('?');
+        var beforeQuery = queryStart < 0 ? text : text[..queryStart];
+        var rest = queryStart < 0 ? [] : text[(queryStart + 1)..];
+        var keyParameter = EscapedKeyParameter(key);
+
+        // One string and one parse per attempt: this runs on every request.
+        var withKey = string.Concat(beforeQuery, keyParameter, rest.IsEmpty ? [] : "&", rest);
+        return new Uri(withKey, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
     }
+
+    /// <summary><c>?api_key=</c> and the escaped key, kept for the key in force (it changes only on rotation).</summary>
+    private static string EscapedKeyParameter(string key)
+    {
+        var cached = s_keyParameter;
+        if (cached is not null && ReferenceEquals(cached.Key, key))
+        {
+            return cached.Parameter;
+        }
+
+        var parameter = ApiKeyQuery.WithKeyFirst(null, key);
+        s_keyParameter = new KeyParameter(key, parameter);
+        return parameter;
+    }
+
+    private static KeyParameter? s_keyParameter;
+
+    private sealed record KeyParameter(string Key, string Parameter);
 
     /// <summary>
     /// The codings an answer's body still carries: content codings, and transfer codings other than the chunked

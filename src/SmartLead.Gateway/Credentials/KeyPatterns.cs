@@ -208,7 +208,7 @@ internal sealed class KeyPatterns
     /// </summary>
     public string Scrub(string text)
     {
-        if (IsEmpty || string.IsNullOrEmpty(text))
+        if (IsEmpty || string.IsNullOrEmpty(text) || !MayHoldKey(text))
         {
             return text;
         }
@@ -232,6 +232,32 @@ internal sealed class KeyPatterns
         }
 
         return new string(chars);
+    }
+
+    /// <summary>
+    /// The check almost every text passes (each header of each answer, each string in each log event): false when
+    /// <paramref name="text"/> holds no key in any covered form. Without a <c>%</c> or a <c>\</c> there is no escape to
+    /// decode, so the scanner's raw and decoded views are one and the same run of the automaton, done here in a tight
+    /// loop; true sends the text to the full scanner, which also finds where to mask.
+    /// </summary>
+    private bool MayHoldKey(ReadOnlySpan<char> text)
+    {
+        if (text.IndexOfAny('%', '\\') >= 0)
+        {
+            return true;
+        }
+
+        var state = 0;
+        foreach (var c in text)
+        {
+            state = Step(state, KeyScanner.FoldUnit(c));
+            if (_match[state] > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when <paramref name="text"/> holds a covered form of a key.</summary>

@@ -48,18 +48,30 @@ internal sealed class KeyScanner
     /// </summary>
     internal static KeyScanner ForSynchronousUse(KeyPatterns patterns)
     {
-        var cached = t_cached;
-        if (cached is null || !ReferenceEquals(cached._patterns, patterns))
+        // Two kept per thread: the log's patterns and an answer's take turns on the same threads, and one slot
+        // would make every turn a new scanner.
+        if (t_cached is { } first && ReferenceEquals(first._patterns, patterns))
         {
-            return t_cached = new KeyScanner(patterns);
+            first.Reset();
+            return first;
         }
 
-        cached.Reset();
-        return cached;
+        if (t_cachedOther is { } second && ReferenceEquals(second._patterns, patterns))
+        {
+            second.Reset();
+            (t_cached, t_cachedOther) = (second, t_cached);
+            return second;
+        }
+
+        t_cachedOther = t_cached;
+        return t_cached = new KeyScanner(patterns);
     }
 
     [ThreadStatic]
     private static KeyScanner? t_cached;
+
+    [ThreadStatic]
+    private static KeyScanner? t_cachedOther;
 
     /// <summary>
     /// Back to the state of a new scanner. The ring of starts keeps old values, but a match of length n needs n units

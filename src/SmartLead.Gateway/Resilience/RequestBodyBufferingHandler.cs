@@ -13,25 +13,28 @@ namespace SmartLead.Gateway.Resilience;
 internal sealed partial class RequestBodyBufferingHandler(LiveOptions<RetryOptions> options, ILogger<RequestBodyBufferingHandler> logger)
     : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Content is { } content)
-        {
-            if (!request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
-            {
-                var limit = options.Current.MaxBufferedBodyBytes;
-                body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
-                if (body is null)
-                {
-                    Log.BodyTooLarge(logger, limit);
-                    throw BufferedRequestBody.TooLarge(limit);
-                }
-            }
 
-            request.Content = body.ToContent(content);
+        // Most calls are GETs: without a body there is nothing to buffer and nothing to await here.
+        return request.Content is null ? base.SendAsync(request, cancellationToken) : SendWithBodyAsync(request, request.Content, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendWithBodyAsync(HttpRequestMessage request, HttpContent content, CancellationToken cancellationToken)
+    {
+        if (!request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
+        {
+            var limit = options.Current.MaxBufferedBodyBytes;
+            body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
+            if (body is null)
+            {
+                Log.BodyTooLarge(logger, limit);
+                throw BufferedRequestBody.TooLarge(limit);
+            }
         }
 
+        request.Content = body.ToContent(content);
         return await base.SendAsync(request, cancellationToken);
     }
 

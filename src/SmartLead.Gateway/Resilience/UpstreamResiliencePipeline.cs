@@ -2,7 +2,6 @@ using System.Runtime.ExceptionServices;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 using SmartLead.Gateway.Configuration;
 using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
@@ -19,7 +18,7 @@ namespace SmartLead.Gateway.Resilience;
 /// </summary>
 internal sealed partial class UpstreamResiliencePipeline : IDisposable
 {
-    // Polly refuses timeouts under 10 ms; SmartLead:Timeout allows 1 ms, which no real attempt could meet anyway.
+    // SmartLead:Timeout allows 1 ms, which no real attempt could meet anyway; 10 ms is the shortest cut (Polly's own floor).
     private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The message being forwarded, for the callbacks that decide per request.</summary>
@@ -164,9 +163,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
         // The attempt timeout is not part of this pipeline: it runs in its own handler inside the budget
         // (AttemptTimeoutHandler), so time spent waiting for a permit never eats into an attempt's time. Its
         // TimeoutRejectedException comes back through this pipeline as a retryable, breaker-counted failure.
-        var attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
-            .AddTimeout(new TimeoutStrategyOptions { Timeout = AttemptTimeout(_smartLeadOptions.Current) })
-            .Build();
+        var attemptTimeout = AttemptTimeout(_smartLeadOptions.Current);
         return new Snapshot(builder.Build(), options, classifier, attemptTimeout);
     }
 
@@ -238,7 +235,7 @@ internal sealed partial class UpstreamResiliencePipeline : IDisposable
 
     /// <summary>One consistent version of the pipeline and the settings behind it.</summary>
     internal sealed record Snapshot(
-        ResiliencePipeline<HttpResponseMessage> Pipeline, RetryOptions Options, RetryClassifier Classifier, ResiliencePipeline AttemptTimeout);
+        ResiliencePipeline<HttpResponseMessage> Pipeline, RetryOptions Options, RetryClassifier Classifier, TimeSpan AttemptTimeout);
 
     /// <summary>The breaker and its state, kept across reloads that do not change its settings.</summary>
     private sealed record BreakerLayer(BreakerSettings Settings, ResiliencePipeline<HttpResponseMessage>? Pipeline, CircuitBreakerStateProvider? State);

@@ -26,10 +26,11 @@ internal static class TelemetryServiceCollectionExtensions
     }
 
     /// <summary>
-    /// OpenTelemetry (metrics: the gateway's meter, ASP.NET Core, HttpClient, scraped as Prometheus text at
-    /// <c>/metrics</c>; traces: ASP.NET Core and HttpClient, so the W3C <c>traceparent</c> of each request reaches
-    /// SmartLead), OTLP export of both when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, the status page's data, and the
-    /// optional admin listener (<see cref="AdminEndpointOptions"/>). The endpoints come with <c>MapGatewayStatus</c>.
+    /// OpenTelemetry (metrics: the gateway's meter and the standard HTTP ones of <see cref="StandardHttpMetrics"/>, scraped
+    /// as Prometheus text at <c>/metrics</c>), OTLP export of metrics and traces (ASP.NET Core and HttpClient spans) when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, else the trace context alone (<see cref="TraceContextOnly"/>), so the
+    /// W3C <c>traceparent</c> of each request reaches SmartLead either way; the status page's data, and the optional
+    /// admin listener (<see cref="AdminEndpointOptions"/>). The endpoints come with <c>MapGatewayStatus</c>.
     /// </summary>
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services) =>
         services.AddGatewayTelemetry(!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable)));
@@ -52,37 +53,33 @@ internal static class TelemetryServiceCollectionExtensions
         services.TryAddSingleton<StatusRecorder>();
         services.TryAddSingleton<GatewayStatus>();
 
-        services.AddOpenTelemetry()
+        var openTelemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("SmartLead.Gateway", serviceVersion: GatewayStatus.Version))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(GatewayMetrics.MeterName)
-                    .AddAspNetCoreInstrumentation()
-                    .AddHttpClientInstrumentation()
-                    .AddPrometheusExporter();
+                metrics.AddMeter(GatewayMetrics.MeterName).AddPrometheusExporter();
+                StandardHttpMetrics.AddTo(metrics);
                 if (exportOtlp)
                 {
                     metrics.AddOtlpExporter();
                 }
-            })
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(options => options.Filter = context => !AdminPortMiddleware.IsMonitoring(context.Request.Path))
-                    .AddHttpClientInstrumentation()
-                    .AddProcessor(new UrlQueryScrubbingProcessor());
-                if (exportOtlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
-                else
-                {
-                    // No exporter, so no span would be read: a trace the gateway starts itself is not recorded
-                    // (its spans would only cost tags and processing on every request). Each request still gets
-                    // its trace id (the request log's TraceId) and SmartLead still gets the W3C traceparent, marked
-                    // not sampled; a client's sampled trace is recorded and passed on as sampled, as before.
-                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
-                }
             });
+        if (exportOtlp)
+        {
+            openTelemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !AdminPortMiddleware.IsMonitoring(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddProcessor(new UrlQueryScrubbingProcessor())
+                .AddOtlpExporter());
+        }
+        else
+        {
+            // No exporter, so no span would ever be read: the SDK's tracing (an activity per attempt, instrumentation
+            // callbacks, tags) would cost every request for nothing. The trace context alone is kept: each request
+            // still gets its trace id (the request log's TraceId, a client's traceparent continued) and SmartLead still
+            // gets that trace in its traceparent.
+            services.AddHostedService<TraceContextOnly>();
+        }
 
         // After OpenTelemetry's own start: what it records at start must find the SDK listening.
         services.AddHostedService<TelemetryStartup>();

@@ -96,6 +96,49 @@ public sealed partial class MetricsEndpointTests : IDisposable
         Assert.Equal(match.Groups["trace"].Value, traceId);
     }
 
+    [Theory]
+    [InlineData("01")]
+    [InlineData("00")]
+    public async Task Traceparent_FromTheClient_ReachesSmartLeadInTheSameTraceWithItsSampledFlag(string flags)
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+        const string ClientTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const string ClientSpan = "00f067aa0ba902b7";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/v1/campaigns/", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("traceparent", $"00-{ClientTrace}-{ClientSpan}-{flags}");
+
+        (await client.SendAsync(request)).EnsureSuccessStatusCode();
+
+        var sent = Assert.Single(_upstream.LogEntries).RequestMessage!.Headers!["traceparent"].Single();
+        var match = TraceparentPattern().Match(sent);
+        Assert.True(match.Success, $"not a W3C traceparent: {sent}");
+        Assert.Equal(ClientTrace, match.Groups["trace"].Value);
+        Assert.NotEqual(ClientSpan, match.Groups["span"].Value);
+        Assert.Equal(flags, match.Groups["flags"].Value);
+        var logEvent = Assert.Single(await gateway.Logs.WaitForEventIdAsync(2001));
+        Assert.Equal(ClientTrace, Assert.IsType<ScalarValue>(logEvent.Properties["TraceId"]).Value);
+    }
+
+    [Fact]
+    public async Task Metrics_ForwardedRequests_LeaveOutThePerRequestInstrumentsNobodyReads()
+    {
+        _upstream.Given(Request.Create().UsingGet()).RespondWith(Response.Create().WithStatusCode(200));
+        await using var gateway = new GatewayFactory(_upstream.Url!);
+        using var client = gateway.CreateClient();
+        (await client.GetAsync(new Uri("/api/v1/campaigns/", UriKind.Relative))).EnsureSuccessStatusCode();
+
+        var text = await ScrapeUntilAsync(client, body => body.Contains("http_client_request_duration_seconds", StringComparison.Ordinal)
+            && body.Contains("http_server_request_duration_seconds", StringComparison.Ordinal));
+
+        Assert.Contains("http_server_active_requests", text, StringComparison.Ordinal);
+        foreach (var dropped in new[] { "http_client_active_requests", "http_client_open_connections", "http_client_request_time_in_queue", "aspnetcore_routing_match_attempts" })
+        {
+            Assert.DoesNotContain(dropped, text, StringComparison.Ordinal);
+        }
+    }
+
     internal static async Task<string> ScrapeUntilAsync(HttpClient client, Func<string, bool> done)
     {
         // The exporter caches a scrape for 300 ms; poll rather than guess.
@@ -117,6 +160,6 @@ public sealed partial class MetricsEndpointTests : IDisposable
     private static Regex Series(string name, string label, string value) =>
         new($"^{name}\\{{[^}}]*{label}=\"{Regex.Escape(value)}\"[^}}]*\\}} [1-9]", RegexOptions.Multiline);
 
-    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")]
+    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-(?<span>[0-9a-f]{16})-(?<flags>[0-9a-f]{2})$")]
     private static partial Regex TraceparentPattern();
 }
