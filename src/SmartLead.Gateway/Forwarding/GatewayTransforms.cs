@@ -58,7 +58,7 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
         // The path byte for byte as the client sent it (ForwardableRequestMiddleware has refused any path that could
         // not go so); without canonicalization the Uri leaves every escape as it is.
         context.ProxyRequest.RequestUri = RequestTarget.RawPath(context.HttpContext) is { } rawPath
-            ? new Uri(context.DestinationPrefix.TrimEnd('/') + rawPath + query, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
+            ? new Uri(string.Concat(context.DestinationPrefix.AsSpan().TrimEnd('/'), rawPath, query), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
             : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
 
         // The request's trace context, not the client's: SmartLead's side of the trace hangs off this request.

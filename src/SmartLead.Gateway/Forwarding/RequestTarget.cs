@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace SmartLead.Gateway.Forwarding;
@@ -78,10 +79,10 @@ internal static class RequestTarget
             return "an escaped NUL (%00)";
         }
 
-        foreach (var segment in rawPath.Split('/'))
+        // Segment by segment, without splitting or decoding into new strings: this runs on every request.
+        foreach (var range in rawPath.AsSpan().Split('/'))
         {
-            var decoded = segment.Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
-            if (decoded is "." or "..")
+            if (IsDotSegment(rawPath.AsSpan()[range]))
             {
                 return "a dot segment";
             }
@@ -123,34 +124,39 @@ internal static class RequestTarget
         return null;
     }
 
-    private static bool IsToken(string name)
+    /// <summary>"." or "..", each dot raw or escaped as <c>%2e</c> in either case.</summary>
+    private static bool IsDotSegment(ReadOnlySpan<char> segment)
     {
-        if (name.Length == 0)
+        var dots = 0;
+        while (!segment.IsEmpty)
         {
-            return false;
-        }
-
-        foreach (var c in name)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)))
+            if (segment[0] == '.')
+            {
+                segment = segment[1..];
+            }
+            else if (segment.StartsWith("%2e", StringComparison.OrdinalIgnoreCase))
+            {
+                segment = segment[3..];
+            }
+            else
             {
                 return false;
             }
+
+            dots++;
         }
 
-        return true;
+        return dots is 1 or 2;
     }
 
-    private static bool IsFieldValue(string value)
-    {
-        foreach (var c in value)
-        {
-            if (c is not ('\t' or (>= ' ' and <= '~')))
-            {
-                return false;
-            }
-        }
+    // RFC 9110 tchar, and field-value characters as the gateway forwards them: visible ASCII, space and tab.
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
-        return true;
-    }
+    private static readonly SearchValues<char> FieldValueChars =
+        SearchValues.Create("\t" + string.Concat(Enumerable.Range(' ', '~' - ' ' + 1).Select(c => (char)c)));
+
+    private static bool IsToken(string name) => name.Length > 0 && !name.AsSpan().ContainsAnyExcept(TokenChars);
+
+    private static bool IsFieldValue(string value) => !value.AsSpan().ContainsAnyExcept(FieldValueChars);
 }
