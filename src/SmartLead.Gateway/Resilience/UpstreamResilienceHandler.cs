@@ -40,10 +40,13 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
         HttpResponseMessage response;
         try
         {
-            response = await snapshot.Pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<HttpResponseMessage>(state.Handler.SendAttemptAsync(state.Request, ctx.CancellationToken)),
+            // The outcome form: a failed attempt travels as a value, and only the last one is thrown, here.
+            var outcome = await snapshot.Pipeline.ExecuteOutcomeAsync(
+                static (ctx, state) => AttemptAsync(state.Handler, state.Request, ctx.CancellationToken),
                 context,
                 (Handler: this, Request: request));
+            outcome.ThrowIfException();
+            response = outcome.Result!;
             LastAnswer.Take(context)?.Dispose();
         }
         catch (Exception ex) when (ex is GatewayRejectedException or BrokenCircuitException && LastAnswer.Take(context) is { } last)
@@ -72,6 +75,19 @@ internal sealed partial class UpstreamResilienceHandler : DelegatingHandler
 
         AddRetryAfterIfOnlyRateLimitResetAsked(response, snapshot.Classifier.MaxRetryAfter);
         return response;
+    }
+
+    private static async ValueTask<Outcome<HttpResponseMessage>> AttemptAsync(
+        UpstreamResilienceHandler handler, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Outcome.FromResult(await handler.SendAttemptAsync(request, cancellationToken));
+        }
+        catch (Exception ex)
+        {
+            return Outcome.FromException<HttpResponseMessage>(ex);
+        }
     }
 
     private Task<HttpResponseMessage> SendAttemptAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
