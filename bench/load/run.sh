@@ -5,7 +5,8 @@
 #   nginx      nginx as a proxy that appends the key
 #   gateway    the published gateway with every feature on: budget (limits far above the load), retries, breaker,
 #              lead check, key scrubbing, one compact JSON request-log line per request (to a file)
-# Prints req/s, p50 and p99 (median over the rounds), peak RSS of each proxy, and the ratios to bare YARP.
+# Prints req/s, p50 and p99 (median over the rounds), the proxy's CPU per request, peak RSS of each proxy, and the
+# ratios to bare YARP.
 # Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light). Bounded: ROUNDS x targets x DURATION seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -77,6 +78,7 @@ path="/api/v1/campaigns?client_id=7"
 url_of() { case $1 in bare-yarp) echo "http://127.0.0.1:$bare_port$path";; nginx) echo "http://127.0.0.1:$nginx_proxy_port$path";;
   gateway) echo "http://127.0.0.1:$gateway_port$path";; upstream) echo "http://127.0.0.1:$upstream_port$path";; esac; }
 pid_of() { case $1 in bare-yarp) echo "$bare";; gateway) echo "$gateway";; *) echo "";; esac; }
+cpu_ticks() { [[ -n $1 ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }
 
 # Every target must answer 200 with the key reaching the upstream (a proxy that fails fast would look fast).
 for target in $TARGETS; do
@@ -90,27 +92,33 @@ for target in $TARGETS; do wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$(url_of "$ta
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
 for round in $(seq 1 "$ROUNDS"); do
   for target in $TARGETS; do
+    pid=$(pid_of "$target"); cpu0=$(cpu_ticks "$pid")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$(url_of "$target")")
+    cpu1=$(cpu_ticks "$pid")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
     p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
     non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out"); non2xx=${non2xx:-0}
-    echo "$target $round $rps $p50 $p99 $non2xx" >> "$work/results"
-    printf 'round %s %-10s %10s req/s  p50 %6s ms  p99 %6s ms  non-2xx %s\n' "$round" "$target" "$rps" "$p50" "$p99" "$non2xx"
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    # CPU the proxy process spent per request (user + system; clock ticks of 1/CLK_TCK s), "-" for nginx.
+    cpu_us=$([[ -n $pid && $requests -gt 0 ]] && awk -v a="$cpu0" -v b="$cpu1" -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }' || echo "-")
+    echo "$target $round $rps $p50 $p99 $non2xx $cpu_us" >> "$work/results"
+    printf 'round %s %-10s %10s req/s  p50 %6s ms  p99 %6s ms  cpu %6s us/req  non-2xx %s\n' "$round" "$target" "$rps" "$p50" "$p99" "$cpu_us" "$non2xx"
   done
 done
 
 peak_rss_mb() { [[ -n $1 ]] && awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" || echo "-"; }
 nginx_rss_mb() { ps -o rss= -C nginx | awk '{s+=$1} END {printf "%.0f", s/1024}'; }
 echo
-printf '%-10s %10s %8s %8s %9s\n' target "req/s" "p50 ms" "p99 ms" "peak RSS"
+printf '%-10s %10s %8s %8s %11s %9s\n' target "req/s" "p50 ms" "p99 ms" "cpu us/req" "peak RSS"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 for target in $TARGETS; do
   rps=$(awk -v t="$target" '$1==t {print $3}' "$work/results" | median)
   p50=$(awk -v t="$target" '$1==t {print $4}' "$work/results" | median)
   p99=$(awk -v t="$target" '$1==t {print $5}' "$work/results" | median)
+  cpu=$(awk -v t="$target" '$1==t {print $7}' "$work/results" | { [[ $target == nginx ]] && echo "-" || median; })
   rss=$([[ $target == nginx ]] && echo "$(nginx_rss_mb) MB (all nginx)" || echo "$(peak_rss_mb "$(pid_of "$target")") MB")
-  printf '%-10s %10.0f %8.2f %8.2f %9s\n' "$target" "$rps" "$p50" "$p99" "$rss"
+  printf '%-10s %10.0f %8.2f %8.2f %11s %9s\n' "$target" "$rps" "$p50" "$p99" "$cpu" "$rss"
   echo "$target $rps $p99" >> "$work/medians"
 done
 if grep -q '^bare-yarp ' "$work/medians"; then
