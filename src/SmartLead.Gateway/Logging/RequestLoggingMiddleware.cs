@@ -26,7 +26,7 @@ internal sealed partial class RequestLoggingMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var started = timeProvider.GetTimestamp();
-        var requestId = AcceptRequestId(context.Request.Headers[RequestIdHeader]) ?? Guid.NewGuid().ToString("N");
+        var requestId = AcceptRequestId(context.Request.Headers[RequestIdHeader]) ?? RequestIds.Next();
         context.TraceIdentifier = requestId;
         var feature = new RequestLogFeature(requestId);
         context.Features.Set(feature);
