@@ -110,6 +110,67 @@ internal sealed class KeyScanner
     /// <summary>ASCII letters folded to lower case; nothing else changes (keys are compared without regard to case).</summary>
     public static int FoldUnit(int unit) => unit is >= 'A' and <= 'Z' ? unit + 32 : unit;
 
+    /// <summary>
+    /// Feeds a run of raw bytes that starts at <paramref name="position"/>: the same as feeding them one by one, but
+    /// the stretches with no escape in sight (no <c>%</c>, no <c>\</c>, both views in step), which are nearly all of an
+    /// answer, go through the automaton in one tight loop.
+    /// </summary>
+    public void Feed(ReadOnlySpan<byte> data, long position)
+    {
+        var i = 0;
+        while (i < data.Length)
+        {
+            if (_escape == None && _state == _rawState && _decoded is null)
+            {
+                var rest = data[i..];
+                var stop = rest.IndexOfAny((byte)'%', (byte)'\\');
+                var run = stop < 0 ? rest : rest[..stop];
+                FeedPlain(run, position + i);
+                i += run.Length;
+                if (stop < 0)
+                {
+                    return;
+                }
+            }
+
+            Feed(data[i], position + i);
+            i++;
+        }
+    }
+
+    /// <summary>
+    /// A run with no escape character, fed while both views are in step: each byte is its own unit at its own
+    /// position, so the ring of unit starts needs only its last entries at the end, and a match reaching back before
+    /// the run takes the older starts from the ring as it stood.
+    /// </summary>
+    private void FeedPlain(ReadOnlySpan<byte> run, long position)
+    {
+        var state = _state;
+        for (var k = 0; k < run.Length; k++)
+        {
+            state = _patterns.Step(state, FoldUnit(run[k]));
+            if (_patterns.MatchLength(state) is var length and > 0)
+            {
+                var end = position + k + 1;
+                var inRun = k + 1;
+                AddMask(end - length, end);
+                AddMask(length <= inRun ? end - length : Start(length - inRun), end);
+            }
+        }
+
+        var kept = Math.Min(run.Length, _starts.Length);
+        for (var k = run.Length - kept; k < run.Length; k++)
+        {
+            Push(position + k);
+        }
+
+        _state = _rawState = state;
+        if (!run.IsEmpty)
+        {
+            _rawEnd = position + run.Length;
+        }
+    }
+
     /// <summary>Feeds one raw unit (a byte, or a character) found at <paramref name="position"/>.</summary>
     public void Feed(int value, long position)
     {

@@ -55,11 +55,7 @@ internal sealed class KeyScrubbingStream : Stream
         }
 
         var start = _position;
-        var span = buffer.Span;
-        for (var i = 0; i < span.Length; i++)
-        {
-            _scanner.Feed(span[i], start + i);
-        }
+        _scanner.Feed(buffer.Span, start);
 
         _position += buffer.Length;
         var holdFrom = _scanner.HoldFrom(_position);

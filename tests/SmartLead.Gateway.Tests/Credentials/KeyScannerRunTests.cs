@@ -1,0 +1,75 @@
+using System.Text;
+using SmartLead.Gateway.Credentials;
+using SmartLead.Gateway.Tests.Infrastructure;
+
+namespace SmartLead.Gateway.Tests.Credentials;
+
+/// <summary>
+/// The scanner's run feed (the tight loop over stretches without escapes) must find exactly what feeding one unit at a
+/// time finds: the same masks and the same point from which output must be held, after every write of any split.
+/// </summary>
+public sealed class KeyScannerRunTests
+{
+    private const string GatewayKey = "Gw-Key-0123456789abcdefXYZ";
+    private const string ClientKey = "client-secret-value";
+
+    [Fact]
+    public void Feed_RandomTextsAndSplits_AgreesWithFeedingOneUnitAtATime()
+    {
+        var patterns = KeyPatterns.Build([GatewayKey], [ClientKey]);
+        var random = new Random(12345);
+        for (var round = 0; round < 3000; round++)
+        {
+            var text = Encoding.UTF8.GetBytes(RandomText(random));
+            var oneByOne = new KeyScanner(patterns);
+            var inRuns = new KeyScanner(patterns);
+            var position = 0;
+            while (position < text.Length)
+            {
+                var length = Math.Min(text.Length - position, random.Next(1, 40));
+                for (var i = 0; i < length; i++)
+                {
+                    oneByOne.Feed(text[position + i], position + i);
+                }
+
+                inRuns.Feed(text.AsSpan(position, length), position);
+                position += length;
+                Assert.Equal(oneByOne.HoldFrom(position), inRuns.HoldFrom(position));
+                Assert.Equal(oneByOne.Masks, inRuns.Masks);
+            }
+
+            oneByOne.Complete(text.Length);
+            inRuns.Complete(text.Length);
+            Assert.Equal(oneByOne.Masks, inRuns.Masks);
+        }
+    }
+
+    /// <summary>Filler, escapes that are and are not escapes, and keys whole, in fragments, encoded and in any case.</summary>
+    private static string RandomText(Random random)
+    {
+        var pieces = new Func<string>[]
+        {
+            () => "abc xyz 019 {\"id\":7}",
+            () => "%",
+            () => "\\",
+            () => "\\u00",
+            () => "%4",
+            () => "\\/",
+            () => GatewayKey,
+            () => GatewayKey.ToUpperInvariant(),
+            () => GatewayKey[random.Next(0, 8)..^random.Next(0, 8)],
+            () => KeyForms.PercentAll(GatewayKey[..random.Next(4, GatewayKey.Length)], upper: random.Next(2) == 0),
+            () => KeyForms.JsonEscapeAll(GatewayKey[random.Next(0, 10)..]),
+            () => ClientKey,
+            () => KeyForms.PercentAll(ClientKey, upper: false),
+            () => string.Concat(GatewayKey.Select(c => random.Next(3) == 0 ? KeyForms.PercentAll(c.ToString(), upper: true) : c.ToString())),
+        };
+        var text = new StringBuilder();
+        for (var i = random.Next(1, 12); i > 0; i--)
+        {
+            text.Append(pieces[random.Next(pieces.Length)]());
+        }
+
+        return text.ToString();
+    }
+}
