@@ -5,8 +5,8 @@ Usage: parked.py PORT PID [N]. Opens N connections to 127.0.0.1:PORT, sends one 
 has been sent and the budget's queue holds them (it asks /status.json), reads the gateway's resident memory and thread
 count from /proc/PID and prints the queue's length beside them. With GCDUMP=file, dotnet-gcdump (on PATH) then writes a
 heap dump of the gateway there while they still wait. The gateway must be started with a budget that admits them all
-and serves next to none for the duration (see parked.sh). Bounded: it
-gives up after 120 s and closes every connection before it exits.
+and serves next to none for the duration (see parked.sh). Bounded: it gives up after 120 s and closes every
+connection before it exits.
 """
 import asyncio
 import json
