@@ -13,25 +13,38 @@ namespace SmartLead.Gateway.Resilience;
 internal sealed partial class RequestBodyBufferingHandler(LiveOptions<RetryOptions> options, ILogger<RequestBodyBufferingHandler> logger)
     : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not async unless a body has to be read here: a request without a body (or with the lead check's) goes down the
+    /// chain as it is, so no state machine of this stage sits on the heap while the request waits for the budget below.
+    /// </remarks>
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Content is { } content)
+        if (request.Content is not { } content)
         {
-            if (!request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
-            {
-                var limit = options.Current.MaxBufferedBodyBytes;
-                body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
-                if (body is null)
-                {
-                    Log.BodyTooLarge(logger, limit);
-                    throw BufferedRequestBody.TooLarge(limit);
-                }
-            }
-
-            request.Content = body.ToContent(content);
+            return base.SendAsync(request, cancellationToken);
         }
 
+        if (request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
+        {
+            request.Content = body.ToContent(content);
+            return base.SendAsync(request, cancellationToken);
+        }
+
+        return ReadThenSendAsync(request, content, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> ReadThenSendAsync(HttpRequestMessage request, HttpContent content, CancellationToken cancellationToken)
+    {
+        var limit = options.Current.MaxBufferedBodyBytes;
+        var body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
+        if (body is null)
+        {
+            Log.BodyTooLarge(logger, limit);
+            throw BufferedRequestBody.TooLarge(limit);
+        }
+
+        request.Content = body.ToContent(content);
         return await base.SendAsync(request, cancellationToken);
     }
 
