@@ -2,14 +2,20 @@
 """Parks N requests in a running gateway's budget queue and reports what the gateway process holds meanwhile.
 
 Usage: parked.py PORT PID [N]. Opens N connections to 127.0.0.1:PORT, sends one GET on each, and, once every request
-has been sent and the process has settled, reads the gateway's resident memory and thread count from /proc/PID.
-The gateway must be started with a budget that lets nothing through for the duration (see parked.sh). Bounded: it
-gives up after 120 s and closes every connection before it exits.
+has been sent and the budget's queue holds them (it asks /status.json), reads the gateway's resident memory and thread
+count from /proc/PID and prints the queue's length beside them. With GCDUMP=file, dotnet-gcdump (on PATH) then writes a
+heap dump of the gateway there while they still wait. The gateway must be started with a budget that admits them all
+and serves next to none for the duration (see parked.sh). Bounded: it gives up after 120 s and closes every
+connection before it exits.
 """
 import asyncio
+import json
+import os
 import resource
+import subprocess
 import sys
 import time
+import urllib.request
 
 
 def proc_status(pid):
@@ -19,6 +25,20 @@ def proc_status(pid):
             name, _, value = line.partition(":")
             fields[name] = value.strip()
     return fields
+
+
+def queue_length(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status.json", timeout=10) as answer:
+        return json.load(answer)["budget"]["queue"]["length"]
+
+
+async def settled(port, count, deadline):
+    """Waits until the budget's queue holds the requests sent (a few may have been served or be on their way)."""
+    length = await asyncio.to_thread(queue_length, port)
+    while length < count - 20 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        length = await asyncio.to_thread(queue_length, port)
+    return length
 
 
 async def park(port, count, deadline):
@@ -45,13 +65,18 @@ async def main():
     idle = proc_status(pid)
     deadline = time.monotonic() + 120
     writers = await park(port, count, deadline)
-    await asyncio.sleep(5)  # let the gateway take every request into its queue and the GC settle
+    queued = await settled(port, len(writers), deadline)
+    await asyncio.sleep(3)  # and the GC settle
     held = proc_status(pid)
-    print(f"parked requests: {len(writers)}")
+    print(f"parked requests: {len(writers)} sent, {queued} in the budget's queue")
     print(f"idle:   RSS {int(idle['VmRSS'].split()[0]) // 1024} MB, threads {idle['Threads']}")
     print(f"parked: RSS {int(held['VmRSS'].split()[0]) // 1024} MB (peak {int(held['VmHWM'].split()[0]) // 1024} MB), threads {held['Threads']}")
     per = (int(held['VmRSS'].split()[0]) - int(idle['VmRSS'].split()[0])) / max(1, len(writers))
     print(f"per parked request: {per:.1f} KB")
+    if os.environ.get("GCDUMP"):
+        # A heap dump while they still wait, to see what each one holds (after the figures: the dump's full GC and
+        # its own working set would change them).
+        subprocess.run(["dotnet-gcdump", "collect", "-p", str(pid), "-o", os.environ["GCDUMP"]], check=False, timeout=120)
     for writer in writers:
         writer.close()
 

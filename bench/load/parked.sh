@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # What 10,000 requests waiting in the budget's queue cost: memory and threads of the published gateway while they
-# wait. The budget lets one request through per hour, so everything after the first waits (QueueLimit and
-# MaxQueueWait are raised so none is refused). Needs python3. Bounded: about a minute.
+# wait. The budget grants one permit every 8 s (MaxQueueWait a day, QueueLimit above COUNT), so the last of 10,000 is
+# projected about 22 h away and every request is admitted to the queue and waits; over the minute of the run a handful
+# are served (to a closed port, so they fail at once). A budget that lets nothing through for an hour would not do:
+# admission projects each newcomer's wait, and one permit an hour puts all but a few beyond any MaxQueueWait, so they
+# are refused with 429 at once and what is measured is idle keep-alive connections (the figures before this change
+# were). The python side checks /status.json until the queue holds them and prints its length. Needs python3.
+# Bounded: about a minute.
+# GCDUMP=/tmp/parked.gcdump also takes a heap dump of the gateway while they wait (dotnet-gcdump from ~/.dotnet/tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-10000}
@@ -11,10 +17,10 @@ dotnet publish src/SmartLead.Gateway/SmartLead.Gateway.csproj -c Release -o "$wo
 mkdir -p "$work/config"
 ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production GATEWAY_CONFIG_DIR="$work/config" \
   SmartLead__BaseUrl="http://127.0.0.1:9" SmartLead__ApiKey=parked-test-key \
-  RateLimit__TokenLimit=1 RateLimit__TokensPerPeriod=1 RateLimit__ReplenishmentPeriod=01:00:00 \
-  RateLimit__QueueLimit=$((COUNT + 100)) RateLimit__MaxQueueWait=00:10:00 Retry__MaxRetries=0 \
+  RateLimit__TokenLimit=1 RateLimit__TokensPerPeriod=1 RateLimit__ReplenishmentPeriod=00:00:08 \
+  RateLimit__QueueLimit=$((COUNT + 100)) RateLimit__MaxQueueWait=1.00:00:00 Retry__MaxRetries=0 \
   dotnet "$work/gateway/SmartLead.Gateway.dll" > "$work/gateway.log" 2>&1 &
 gateway=$!
 trap 'kill $gateway 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; sleep 0.1; done
-python3 bench/load/parked.py "$port" "$gateway" "$COUNT"
+PATH="$PATH:$HOME/.dotnet/tools" python3 bench/load/parked.py "$port" "$gateway" "$COUNT"

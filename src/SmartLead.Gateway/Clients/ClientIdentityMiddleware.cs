@@ -50,7 +50,7 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
         var maxWait = CallerWait.From(headers);
         headers.Remove(CallerWait.MaxWaitHeader);
         var name = client.Name;
-        context.Features.Set(new ClientIdentity(name, client.Weight, client.QueueLimit, client.MaxShare, maxWait));
+        context.Features.Set(maxWait is null ? client.Identity : client.Identity with { MaxWait = maxWait });
         if (context.Features.Get<RequestLogFeature>() is { } log)
         {
             log.Client = name;

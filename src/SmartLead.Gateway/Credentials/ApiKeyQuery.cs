@@ -73,13 +73,15 @@ internal static class ApiKeyQuery
     }
 
     /// <summary>The values (decoded) a client sent under any key spelling: the answer must not echo them either.</summary>
-    public static List<string> ClientValues(string? rawQuery)
+    /// <remarks>None (the usual case) is the shared empty list: every request keeps this for its whole life.</remarks>
+    public static IReadOnlyList<string> ClientValues(string? rawQuery)
     {
-        var values = new List<string>();
         if (string.IsNullOrEmpty(rawQuery) || !MayHoldKey(rawQuery))
         {
-            return values;
+            return [];
         }
+
+        var values = new List<string>();
 
         var query = rawQuery.AsSpan(rawQuery[0] == '?' ? 1 : 0);
         foreach (var range in query.SplitAny(LooseSeparators))
@@ -96,7 +98,7 @@ internal static class ApiKeyQuery
             }
         }
 
-        return values;
+        return values.Count == 0 ? [] : values;
     }
 
     /// <summary>True when some parser could read this raw <c>&amp;</c>-separated segment as carrying <c>api_key</c>.</summary>

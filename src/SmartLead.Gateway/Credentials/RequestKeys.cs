@@ -12,10 +12,12 @@ internal sealed class RequestKeys
 
     private readonly ApiKeyStore _store;
     private readonly IReadOnlyList<string> _clientValues;
-    private readonly Lock _gate = new();
-    private readonly List<string> _sent = [];
-    private KeyPatterns? _patterns;
-    private string? _patternsCurrent;
+
+    // Copy-on-write and swapped whole, rather than a list under a lock: every request carries one of these from its
+    // start, also while it waits for the budget, and before the first attempt it holds nothing but the shared empty
+    // array (attempts add a key or two, so copying costs nothing).
+    private string[] _sent = [];
+    private Built? _built;
 
     public RequestKeys(ApiKeyStore store, IReadOnlyList<string> clientValues)
     {
@@ -26,12 +28,13 @@ internal sealed class RequestKeys
     /// <summary>Records the key an attempt is about to carry.</summary>
     public void Sent(string key)
     {
-        lock (_gate)
+        while (true)
         {
-            if (!_sent.Contains(key))
+            var sent = Volatile.Read(ref _sent);
+            if (Array.IndexOf(sent, key) >= 0
+                || ReferenceEquals(Interlocked.CompareExchange(ref _sent, [.. sent, key], sent), sent))
             {
-                _sent.Add(key);
-                _patterns = null;
+                return;
             }
         }
     }
@@ -40,21 +43,23 @@ internal sealed class RequestKeys
     public KeyPatterns Patterns()
     {
         var current = _store.Current;
-        lock (_gate)
+        var sent = Volatile.Read(ref _sent);
+        if (Volatile.Read(ref _built) is { } built && ReferenceEquals(built.Sent, sent) && built.Current == current)
         {
-            if (_patterns is not null && _patternsCurrent == current)
-            {
-                return _patterns;
-            }
-
-            List<string> keys = [.. _sent];
-            if (current is not null && !keys.Contains(current))
-            {
-                keys.Add(current);
-            }
-
-            _patternsCurrent = current;
-            return _patterns = _clientValues.Count == 0 ? _store.PatternsFor(keys) : KeyPatterns.Build(keys, _clientValues);
+            return built.Patterns;
         }
+
+        List<string> keys = [.. sent];
+        if (current is not null && !keys.Contains(current))
+        {
+            keys.Add(current);
+        }
+
+        var patterns = _clientValues.Count == 0 ? _store.PatternsFor(keys) : KeyPatterns.Build(keys, _clientValues);
+        Volatile.Write(ref _built, new Built(sent, current, patterns));
+        return patterns;
     }
+
+    /// <summary>The patterns and the keys they were built from, replaced together.</summary>
+    private sealed record Built(string[] Sent, string? Current, KeyPatterns Patterns);
 }

@@ -42,11 +42,14 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
         {
             if (rejection.RetryAfter is { } retryAfter)
             {
-                context.Response.OnStarting(() =>
+                // Static, with its state: a lambda capturing the context would put a closure on every request's path
+                // (the compiler allocates it where the context comes in), not just on the refused ones.
+                context.Response.OnStarting(static state =>
                 {
-                    context.Response.Headers.RetryAfter = Resilience.RetryAfter.ToHeaderSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+                    var (response, seconds) = ((HttpResponse, long))state;
+                    response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                     return Task.CompletedTask;
-                });
+                }, (context.Response, Resilience.RetryAfter.ToHeaderSeconds(retryAfter)));
             }
 
             await GatewayError.WriteAsync(context, rejection.StatusCode, rejection.Code, rejection.Message, rejection.Details);

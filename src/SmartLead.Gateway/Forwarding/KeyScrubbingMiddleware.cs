@@ -16,7 +16,7 @@ internal sealed class KeyScrubbingMiddleware(RequestDelegate next, ApiKeyStore s
         var keys = new RequestKeys(store, ApiKeyQuery.ClientValues(context.Request.QueryString.Value));
         context.Features.Set(keys);
         var original = context.Response.Body;
-        var scrubber = new KeyScrubbingStream(original, keys.Patterns);
+        var scrubber = new KeyScrubbingStream(original, keys);
         context.Response.Body = scrubber;
         try
         {

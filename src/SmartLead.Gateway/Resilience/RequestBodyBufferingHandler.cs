@@ -13,25 +13,35 @@ namespace SmartLead.Gateway.Resilience;
 internal sealed partial class RequestBodyBufferingHandler(LiveOptions<RetryOptions> options, ILogger<RequestBodyBufferingHandler> logger)
     : DelegatingHandler
 {
+    /// <remarks>
+    /// Not async unless a body has to be read here: a request without a body (or with the lead check's) goes down the
+    /// chain as it is, so no state machine of this stage sits on the heap while the request waits for the budget below.
+    /// </remarks>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Content is not { } content)
+        {
+            return base.SendAsync(request, cancellationToken);
+        }
 
-        // Most calls are GETs: without a body there is nothing to buffer and nothing to await here.
-        return request.Content is null ? base.SendAsync(request, cancellationToken) : SendWithBodyAsync(request, request.Content, cancellationToken);
+        if (request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
+        {
+            request.Content = body.ToContent(content);
+            return base.SendAsync(request, cancellationToken);
+        }
+
+        return ReadThenSendAsync(request, content, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendWithBodyAsync(HttpRequestMessage request, HttpContent content, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> ReadThenSendAsync(HttpRequestMessage request, HttpContent content, CancellationToken cancellationToken)
     {
-        if (!request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
+        var limit = options.Current.MaxBufferedBodyBytes;
+        var body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
+        if (body is null)
         {
-            var limit = options.Current.MaxBufferedBodyBytes;
-            body = await BufferedRequestBody.ReadAsync(content, limit, cancellationToken);
-            if (body is null)
-            {
-                Log.BodyTooLarge(logger, limit);
-                throw BufferedRequestBody.TooLarge(limit);
-            }
+            Log.BodyTooLarge(logger, limit);
+            throw BufferedRequestBody.TooLarge(limit);
         }
 
         request.Content = body.ToContent(content);
