@@ -16,7 +16,11 @@ internal static class GatewayLoggingExtensions
     /// writes readable lines. Levels come from the <c>Serilog</c> section. Every sink — the console and
     /// any <see cref="ILogEventSink"/> registered in DI — sits behind <see cref="RedactingSink"/>, so no key can reach one.
     /// </summary>
-    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder) =>
+        builder.AddGatewayLogging(Console.OpenStandardOutput(), TimeProvider.System); // wall-clock plumbing: a test's fake clock must not hold lines back
+
+    /// <summary>The same, writing Production's lines to <paramref name="stdout"/> (benchmarks and tests read them).</summary>
+    internal static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder, Stream stdout, TimeProvider stdoutClock)
     {
         var isDevelopment = builder.Environment.IsDevelopment();
         builder.Services.TryAddSingleton<SecretRedactor>();
@@ -39,8 +43,7 @@ internal static class GatewayLoggingExtensions
                     else
                     {
                         // Same lines as Serilog's console sink with this formatter, written in blocks, not per event.
-                        console.Sink(new BufferedStdoutSink(new RenderedCompactJsonFormatter(), Console.OpenStandardOutput(),
-                            TimeProvider.System)); // wall-clock plumbing: a test's fake clock must not hold lines back
+                        console.Sink(new BufferedStdoutSink(new RenderedCompactJsonFormatter(), stdout, stdoutClock));
                     }
                 },
                 bufferSize: 50_000,

@@ -1,0 +1,150 @@
+using System.Collections;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using SmartLead.Gateway.Logging;
+
+namespace SmartLead.Gateway.Benchmarks;
+
+/// <summary>
+/// The request log end to end, as Production wires it (<see cref="GatewayLoggingExtensions.AddGatewayLogging(WebApplicationBuilder)"/>):
+/// one request through <see cref="RequestLoggingMiddleware"/> (with an empty rest of the pipeline) inside the scopes
+/// Kestrel and ASP.NET hosting open for every request, its event through Microsoft.Extensions.Logging, Serilog, the
+/// redaction and the background writer, until its JSON line has reached "stdout" (a stream that counts lines).
+/// Pinned to one core, so the mean per event is the CPU of the request thread, the writer thread and the switches
+/// between them together, as on the loaded machine where both share the cores with the proxy. <c>RequestLog=off</c>
+/// turns the event's level off, the baseline: the difference is what the log costs per request.
+/// </summary>
+/// <remarks>Public and unsealed: the runner BenchmarkDotNet generates derives from it.</remarks>
+[MemoryDiagnoser]
+[Config(typeof(OneCore))]
+public class RequestLogPipelineBenchmarks
+{
+    private const int Events = 20_000;
+
+    private readonly LineCountingStream _stdout = new();
+    private readonly FakeTimeProvider _stdoutClock = new();
+    private WebApplication _app = null!;
+    private RequestLoggingMiddleware _middleware = null!;
+    private Microsoft.Extensions.Logging.ILogger _scopes = null!;
+    private DefaultHttpContext _context = null!;
+    private long _expectedLines;
+
+    [Params("on", "off")]
+    public string RequestLog { get; set; } = "on";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Serilog:MinimumLevel:Default"] = "Information",
+            ["Serilog:MinimumLevel:Override:SmartLead.Gateway.Logging.RequestLoggingMiddleware"] = RequestLog == "on" ? "Information" : "Warning",
+        });
+        builder.AddGatewayLogging(_stdout, _stdoutClock);
+        builder.Services.AddSingleton(TimeProvider.System);
+        _app = builder.Build();
+        _middleware = ActivatorUtilities.CreateInstance<RequestLoggingMiddleware>(_app.Services, (RequestDelegate)(static _ => Task.CompletedTask));
+        _scopes = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
+        _context = new DefaultHttpContext();
+        _context.Request.Method = "GET";
+        _context.Request.Path = "/api/v1/campaigns";
+        _context.Request.QueryString = new QueryString("?client_id=7");
+        _context.Response.StatusCode = 200;
+        _context.Connection.Id = "0HNQFK8AN75KR";
+        Run();
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup() => await _app.DisposeAsync();
+
+    [Benchmark(OperationsPerInvoke = Events)]
+    public void OneRequestsEvent() => Run();
+
+    private void Run()
+    {
+        for (var i = 0; i < Events; i++)
+        {
+            // Kestrel's connection scope and ASP.NET hosting's request scope, which every request's events carry.
+            using var connection = _scopes.BeginScope(new Scope("ConnectionId", _context.Connection.Id));
+            using var request = _scopes.BeginScope(new Scope("RequestPath", _context.Request.Path.Value!, "RequestId", "0HNQFK8AN75KR:00000001"));
+            _middleware.InvokeAsync(_context).GetAwaiter().GetResult();
+        }
+
+        if (RequestLog == "on")
+        {
+            _expectedLines += Events;
+        }
+
+        // Until every line is out: the writer's clock ticks so it need not wait the real flush interval.
+        while (_stdout.Lines < _expectedLines)
+        {
+            _stdoutClock.Advance(TimeSpan.FromMilliseconds(50));
+            Thread.Sleep(0);
+        }
+    }
+
+    private sealed class OneCore : ManualConfig
+    {
+        public OneCore() => AddJob(Job.ShortRun.WithAffinity(1));
+    }
+
+    /// <summary>A log scope's state as ASP.NET's own are: a short list of name/value pairs.</summary>
+    private sealed class Scope(params string[] pairs) : IReadOnlyList<KeyValuePair<string, object>>
+    {
+        public int Count => pairs.Length / 2;
+
+        public KeyValuePair<string, object> this[int index] => new(pairs[2 * index], pairs[(2 * index) + 1]);
+
+        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>Stdout that keeps nothing and counts the lines written to it.</summary>
+    private sealed class LineCountingStream : Stream
+    {
+        private long _lines;
+
+        public long Lines => Interlocked.Read(ref _lines);
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Interlocked.Add(ref _lines, buffer.Count((byte)'\n'));
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
