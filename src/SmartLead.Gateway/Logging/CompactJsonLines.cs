@@ -80,24 +80,40 @@ internal sealed class CompactJsonLines
             output.Append((byte)'"');
         }
 
-        foreach (var (name, value) in logEvent.Properties)
+        // Serilog keeps the properties in a Dictionary: enumerated as one, the enumerator is not boxed.
+        if (logEvent.Properties is Dictionary<string, LogEventPropertyValue> dictionary)
         {
-            output.Append((byte)',');
-            if (name.StartsWith('@'))
+            foreach (var (name, value) in dictionary)
             {
-                // Serilog's rule: a property name that starts with '@' gets a second one, so it is not read as reserved.
-                WriteString('@' + name, output);
+                WriteProperty(name, value, output);
             }
-            else
+        }
+        else
+        {
+            foreach (var (name, value) in logEvent.Properties)
             {
-                WriteString(name, output);
+                WriteProperty(name, value, output);
             }
-
-            output.Append((byte)':');
-            WriteValue(value, output);
         }
 
         output.Append("}\n"u8);
+    }
+
+    private void WriteProperty(string name, LogEventPropertyValue value, ByteBuffer output)
+    {
+        output.Append((byte)',');
+        if (name.StartsWith('@'))
+        {
+            // Serilog's rule: a property name that starts with '@' gets a second one, so it is not read as reserved.
+            WriteString('@' + name, output);
+        }
+        else
+        {
+            WriteString(name, output);
+        }
+
+        output.Append((byte)':');
+        WriteValue(value, output);
     }
 
     private void RenderMessage(MessageTemplateToken[] tokens, IReadOnlyDictionary<string, LogEventPropertyValue> properties)
