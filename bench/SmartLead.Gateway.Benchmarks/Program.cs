@@ -9,6 +9,14 @@ namespace SmartLead.Gateway.Benchmarks;
 /// </summary>
 internal static class BenchmarkProgram
 {
-    public static void Main(string[] args) =>
+    public static void Main(string[] args)
+    {
+        if (args is ["--log-cpu"])
+        {
+            RequestLogPipelineBenchmarks.PrintCpuPerEvent(Console.Out);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    }
 }

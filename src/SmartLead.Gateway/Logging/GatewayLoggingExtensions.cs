@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Serilog.Core;
-using Serilog.Formatting.Compact;
 using SmartLead.Gateway.Configuration;
 
 namespace SmartLead.Gateway.Logging;
@@ -16,7 +15,11 @@ internal static class GatewayLoggingExtensions
     /// writes readable lines. Levels come from the <c>Serilog</c> section. Every sink — the console and
     /// any <see cref="ILogEventSink"/> registered in DI — sits behind <see cref="RedactingSink"/>, so no key can reach one.
     /// </summary>
-    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder) =>
+        builder.AddGatewayLogging(Console.OpenStandardOutput(), TimeProvider.System); // wall-clock plumbing: a test's fake clock must not hold lines back
+
+    /// <summary>The same, writing Production's lines to <paramref name="stdout"/> (benchmarks and tests read them).</summary>
+    internal static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder, Stream stdout, TimeProvider stdoutClock)
     {
         var isDevelopment = builder.Environment.IsDevelopment();
         builder.Services.TryAddSingleton<SecretRedactor>();
@@ -29,22 +32,12 @@ internal static class GatewayLoggingExtensions
                 .ReadFrom.Configuration(WithoutMinimumLevel(builder.Configuration));
             // The console is written from a background thread: a request never waits on stdout. When the buffer is
             // full the request path waits rather than dropping events (an audit trail with holes is worse).
-            outputs = outputs.WriteTo.Async(
-                console =>
-                {
-                    if (isDevelopment)
-                    {
-                        console.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-                    }
-                    else
-                    {
-                        // Same lines as Serilog's console sink with this formatter, written in blocks, not per event.
-                        console.Sink(new BufferedStdoutSink(new RenderedCompactJsonFormatter(), Console.OpenStandardOutput(),
-                            TimeProvider.System)); // wall-clock plumbing: a test's fake clock must not hold lines back
-                    }
-                },
-                bufferSize: 50_000,
-                blockWhenFull: true);
+            outputs = isDevelopment
+                ? outputs.WriteTo.Async(
+                    console => console.Console(outputTemplate: DevelopmentTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture),
+                    bufferSize: BackgroundStdoutSink.Capacity,
+                    blockWhenFull: true)
+                : outputs.WriteTo.Sink(new BackgroundStdoutSink(stdout, stdoutClock));
             foreach (var sink in services.GetServices<ILogEventSink>())
             {
                 outputs = outputs.WriteTo.Sink(sink);

@@ -37,11 +37,25 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
             return true;
         }
 
-        foreach (var property in logEvent.Properties)
+        // Serilog keeps the properties in a Dictionary: enumerated as one, the enumerator is not boxed.
+        if (logEvent.Properties is Dictionary<string, LogEventPropertyValue> dictionary)
         {
-            if (Contains(property.Value))
+            foreach (var property in dictionary)
             {
-                return true;
+                if (Contains(property.Value))
+                {
+                    return true;
+                }
+            }
+        }
+        else
+        {
+            foreach (var property in logEvent.Properties)
+            {
+                if (Contains(property.Value))
+                {
+                    return true;
+                }
             }
         }
 
@@ -72,11 +86,38 @@ internal sealed class RedactingSink(SecretRedactor redactor, ILogEventSink inner
         ScalarValue { Value: null } => false,
         ScalarValue scalar when scalar.Value is not (bool or int or long or double or decimal or DateTime or DateTimeOffset or TimeSpan or Guid)
             => Dirty(scalar.Value.ToString()),
-        SequenceValue sequence => sequence.Elements.Any(Contains),
-        StructureValue structure => structure.Properties.Any(p => Contains(p.Value)),
+        SequenceValue sequence => AnyContains(sequence.Elements),
+        StructureValue structure => AnyContains(structure.Properties),
         DictionaryValue dictionary => dictionary.Elements.Any(pair => Contains(pair.Key) || Contains(pair.Value)),
         _ => false,
     };
+
+    // Loops, not LINQ: every event carries a structure (its EventId), and a lambda over `this` is a new delegate each time.
+    private bool AnyContains(IReadOnlyList<LogEventPropertyValue> values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (Contains(values[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool AnyContains(IReadOnlyList<LogEventProperty> properties)
+    {
+        for (var i = 0; i < properties.Count; i++)
+        {
+            if (Contains(properties[i].Value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private LogEvent Redact(LogEvent logEvent)
     {

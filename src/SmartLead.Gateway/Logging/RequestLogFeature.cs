@@ -38,6 +38,15 @@ internal sealed class RequestLogFeature
         }
     }
 
+    /// <summary>The reasons as the log line writes them (<c>503,timeout</c>), <c>none</c> without a retry; no copy in the common case.</summary>
+    public string RetryReasonsText()
+    {
+        lock (_retryReasons)
+        {
+            return _retryReasons.Count == 0 ? "none" : string.Join(',', _retryReasons);
+        }
+    }
+
     public void RecordAttempt() => Interlocked.Increment(ref _attempts);
 
     public void RecordQueueWait(TimeSpan wait) => Interlocked.Add(ref _queueWaitTicks, wait.Ticks);

@@ -70,8 +70,7 @@ internal sealed partial class RequestLoggingMiddleware(
             : context.Response.StatusCode;
         var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
         var path = context.Request.PathBase.Add(context.Request.Path).ToString();
-        var reasons = feature.RetryReasons;
-        var retryReasons = reasons.Count == 0 ? "none" : string.Join(',', reasons);
+        var retryReasons = feature.RetryReasonsText();
         var traceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? "none";
         if (capture is not null && (settings.Bodies == BodyLogging.All || status >= 400))
         {
