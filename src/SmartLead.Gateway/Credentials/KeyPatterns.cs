@@ -26,6 +26,7 @@ internal sealed class KeyPatterns
     private readonly int[] _next;
     private readonly int[] _match;
     private readonly int[] _depth;
+    private readonly int _shortest;
 
     private KeyPatterns(List<byte[]> patterns)
     {
@@ -106,6 +107,7 @@ internal sealed class KeyPatterns
         _depth = [.. depth];
         MaxDepth = Math.Max(1, _depth.Max());
         IsEmpty = patterns.Count == 0;
+        _shortest = patterns.Count == 0 ? 0 : patterns.Min(pattern => pattern.Length);
     }
 
     /// <summary>True when there is nothing to find (no key loaded and no client value).</summary>
@@ -242,13 +244,19 @@ internal sealed class KeyPatterns
     /// </summary>
     private bool MayHoldKey(ReadOnlySpan<char> text)
     {
-        if (text.IndexOfAny('%', '\\') >= 0)
+        // A text shorter than every pattern holds none, escaped or not (most header names and many values).
+        if (text.Length < _shortest)
         {
-            return true;
+            return false;
         }
 
+        return text.IndexOfAny('%', '\\') >= 0 || RunHoldsKey(text);
+    }
+
+    private bool RunHoldsKey(ReadOnlySpan<char> run)
+    {
         var state = 0;
-        foreach (var c in text)
+        foreach (var c in run)
         {
             state = Step(state, KeyScanner.FoldUnit(c));
             if (_match[state] > 0)

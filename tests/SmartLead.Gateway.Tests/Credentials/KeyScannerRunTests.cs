@@ -44,6 +44,57 @@ public sealed class KeyScannerRunTests
         }
     }
 
+    [Fact]
+    public void Scrub_RandomTexts_FindsAKeyExactlyWhenTheFullScannerDoes()
+    {
+        // Scrub first rules texts out by runs of pattern characters and a tight automaton loop; the full scanner is
+        // the reference for every text, with or without escapes, with keys in any form or cut short.
+        var patterns = KeyPatterns.Build([GatewayKey], [ClientKey]);
+        var random = new Random(54321);
+        var found = 0;
+        for (var round = 0; round < 5000; round++)
+        {
+            var text = random.Next(3) == 0 ? RandomText(random) : PlainText(random);
+            var scanner = new KeyScanner(patterns);
+            for (var i = 0; i < text.Length; i++)
+            {
+                scanner.Feed(text[i], i);
+            }
+
+            scanner.Complete(text.Length);
+            var expected = scanner.Masks.Count > 0;
+            found += expected ? 1 : 0;
+            Assert.True(expected == patterns.IsFoundIn(text), $"full scanner {(expected ? "found" : "did not find")} a key in: {text}");
+        }
+
+        Assert.InRange(found, 500, 4500); // both outcomes well represented
+    }
+
+    /// <summary>No escapes at all: key characters, near misses and separators, keys cut at random.</summary>
+    private static string PlainText(Random random)
+    {
+        var pieces = new Func<string>[]
+        {
+            () => " ",
+            () => "; ",
+            () => "Tue, 01 Dec 2026 11:56:07 GMT",
+            () => GatewayKey[random.Next(0, GatewayKey.Length)..],
+            () => GatewayKey[..random.Next(0, GatewayKey.Length)],
+            () => GatewayKey.ToLowerInvariant()[random.Next(0, 6)..^random.Next(0, 6)],
+            () => ClientKey[..random.Next(0, ClientKey.Length + 1)],
+            () => new string((char)random.Next(32, 127), random.Next(1, 4)),
+            () => "\u00e9\u4e2d",
+        };
+        var text = new StringBuilder();
+        for (var i = random.Next(1, 8); i > 0; i--)
+        {
+            var piece = pieces[random.Next(pieces.Length)]();
+            text.Append(piece.StartsWith('\\') ? "é中" : piece);
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Filler, escapes that are and are not escapes, and keys whole, in fragments, encoded and in any case.</summary>
     private static string RandomText(Random random)
     {
