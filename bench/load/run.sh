@@ -7,12 +7,13 @@
 #              lead check, key scrubbing, one compact JSON request-log line per request (to a file)
 # Prints req/s, p50 and p99 (median over the rounds), the proxy's CPU per request, peak RSS of each proxy, and the
 # ratios to bare YARP.
-# Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light). Bounded: ROUNDS x targets x DURATION seconds.
+# Needs wrk and nginx (Debian: apt-get install -y wrk nginx-light). Bounded: targets x (WARMUP + ROUNDS x DURATION) seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 TARGETS=${TARGETS:-"bare-yarp nginx gateway"}
@@ -86,8 +87,8 @@ for target in $TARGETS; do
   [[ $status == 200 ]] || { echo "$target answered $status, not 200"; exit 1; }
 done
 
-# Warm-up: JIT, tiered compilation, connection pools.
-for target in $TARGETS; do wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$(url_of "$target")" >/dev/null; done
+# Warm-up: JIT, tiered compilation (the gateway has more code to reach its optimised tier), connection pools.
+for target in $TARGETS; do wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "$(url_of "$target")" >/dev/null; done
 
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v } else if (v ~ /s$/) { sub(/s$/,"",v); print v*1000 } else print v }'; }
 for round in $(seq 1 "$ROUNDS"); do
