@@ -117,7 +117,8 @@ for target in $TARGETS; do
   rps=$(awk -v t="$target" '$1==t {print $3}' "$work/results" | median)
   p50=$(awk -v t="$target" '$1==t {print $4}' "$work/results" | median)
   p99=$(awk -v t="$target" '$1==t {print $5}' "$work/results" | median)
-  cpu=$(awk -v t="$target" '$1==t {print $7}' "$work/results" | { [[ $target == nginx ]] && echo "-" || median; })
+  cpu=-
+  [[ $target == nginx ]] || cpu=$(awk -v t="$target" '$1==t {print $7}' "$work/results" | median)
   rss=$([[ $target == nginx ]] && echo "$(nginx_rss_mb) MB (all nginx)" || echo "$(peak_rss_mb "$(pid_of "$target")") MB")
   printf '%-10s %10.0f %8.2f %8.2f %11s %9s\n' "$target" "$rps" "$p50" "$p99" "$cpu" "$rss"
   echo "$target $rps $p99" >> "$work/medians"
