@@ -20,8 +20,9 @@ internal static class RequestIds
         var mixed = Mix((ulong)Interlocked.Increment(ref s_counter) + MixOffset);
         return string.Create(32, mixed, static (chars, value) =>
         {
-            ProcessPart.TryFormat(chars[..16], out _, "x16");
-            value.TryFormat(chars[16..], out _, "x16");
+            // The mixed counter first: ids that differ at a glance in a log; the process's half after it.
+            value.TryFormat(chars[..16], out _, "x16");
+            ProcessPart.TryFormat(chars[16..], out _, "x16");
         });
     }
 
