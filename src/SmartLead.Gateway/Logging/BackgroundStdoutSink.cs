@@ -48,6 +48,9 @@ internal sealed class BackgroundStdoutSink : ILogEventSink, IDisposable
         _timer = timeProvider.CreateTimer(static state => ((BackgroundStdoutSink)state!).Tick(), this, FlushInterval, FlushInterval);
     }
 
+    /// <summary>Requests waiting for room in a full queue now (tests watch it).</summary>
+    internal int WaitingForRoom => Volatile.Read(ref _waitingForRoom);
+
     public void Emit(LogEvent logEvent)
     {
         if (_closing)

@@ -56,8 +56,14 @@ public sealed class BackgroundStdoutSinkTests
             }
         });
         await stdout.WaitForWriteAttemptAsync();
-        await Task.WhenAny(requests, Task.Delay(500)); // a wrong pass is possible on a slow machine, a wrong failure is not
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (sink.WaitingForRoom == 0 && !requests.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.False(requests.IsCompleted, "every event was taken while stdout was stuck: the queue is not bounded");
+        Assert.Equal(1, sink.WaitingForRoom);
 
         stdout.Blocked = false;
         await requests.WaitAsync(TimeSpan.FromSeconds(30));
