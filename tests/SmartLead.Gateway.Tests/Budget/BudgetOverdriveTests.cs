@@ -71,8 +71,10 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var steadyShare = (windows - 1) * UpstreamWindow / steady;
 
         var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
-        // Told apart by the wait the budget recorded, not by the whole call's time, which a busy machine stretches.
-        var refusedAtOnce = outcomes.Count(o => o.Refused && o.QueueWait < TimeSpan.FromMilliseconds(200));
+        // Told apart by the wait the budget recorded, not by the whole call's time, which a busy machine stretches. An
+        // at-once refusal records about 0 ms; one after waiting in line would come near MaxQueueWait (4 s). A second
+        // between them rides out a stall of a busy machine inside admission.
+        var refusedAtOnce = outcomes.Count(o => o.Refused && o.QueueWait < TimeSpan.FromSeconds(1));
         var refusedAfterWaiting = outcomes.Count(o => o.Refused) - refusedAtOnce;
         var other = outcomes.Count(o => !o.Refused && o.Status != HttpStatusCode.OK);
         var longestWait = outcomes.Where(o => o.Status == HttpStatusCode.OK).Max(o => o.QueueWait);
