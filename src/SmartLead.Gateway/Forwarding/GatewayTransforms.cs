@@ -61,12 +61,14 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
             ? new Uri(string.Concat(context.DestinationPrefix.AsSpan().TrimEnd('/'), rawPath, query), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
             : RequestUtilities.MakeDestinationAddress(context.DestinationPrefix, context.Path, new QueryString(query));
 
-        // The request's trace context, not the client's: SmartLead's side of the trace hangs off this request.
-        // (With spans exported, the HTTP client's propagator replaces it with the attempt's own span.)
-        if (Activity.Current is { } activity)
+        // The request's trace context, not the client's: SmartLead's side of the trace hangs off this request. A W3C
+        // activity's id is its traceparent (a hierarchical one, only if the process's default id format were changed,
+        // has no W3C ids to send). With spans exported, the HTTP client's propagator replaces it with the attempt's
+        // own span.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } traceParent })
         {
             context.ProxyRequest.Headers.Remove(TraceParentHeader);
-            context.ProxyRequest.Headers.TryAddWithoutValidation(TraceParentHeader, TraceParent(activity));
+            context.ProxyRequest.Headers.TryAddWithoutValidation(TraceParentHeader, traceParent);
         }
 
         // Answers must come back uncompressed: compressed bytes cannot be scanned for the key.
@@ -100,18 +102,6 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
     }
 
     private const string TraceParentHeader = "traceparent";
-
-    /// <summary>The W3C <c>traceparent</c> of <paramref name="activity"/>: version 00, trace, span, sampled flag.</summary>
-    internal static string TraceParent(Activity activity) => string.Create(55, activity, static (chars, a) =>
-    {
-        "00-".CopyTo(chars);
-        a.TraceId.ToHexString().CopyTo(chars[3..35]);
-        chars[35] = '-';
-        a.SpanId.ToHexString().CopyTo(chars[36..52]);
-        chars[52] = '-';
-        chars[53] = '0';
-        chars[54] = (a.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? '1' : '0';
-    });
 
     private async ValueTask TransformResponse(ResponseTransformContext context)
     {
