@@ -48,7 +48,8 @@ app.MapGatewayProxy(proxy => proxy              // /api/** to SmartLead through 
     .UseKeyScrubbing()                          // the keys scrubbed from every answer
     .UseClientIdentity()                        // who calls: with clients configured, a known client key or 401
     .UseForwardableRequests()                   // a path or header that cannot go as sent: 400, never forwarded
-    .UseLeadPayloadValidation());               // lead imports: body read once, checked before any budget is spent
+    .UseLeadPayloadValidation()                 // lead imports: body read once, checked before any budget is spent
+    .UseUpstreamBudget());                      // the first permit, waited for before the forwarder builds anything
 // Then YARP's transforms (GatewayTransforms), its forwarder and, per attempt, the handlers of UpstreamChain.
 
 return await app.RunGatewayAsync();

@@ -6,8 +6,10 @@ using SmartLead.Gateway.Logging;
 namespace SmartLead.Gateway.Budget;
 
 /// <summary>
-/// The innermost handler of the forwarder chain: every attempt (retries too) waits for one permit of the
-/// <see cref="UpstreamBudget"/> before it goes, and every answer is read for SmartLead's "key spent" signals.
+/// The budget's stage of the forwarder chain: every attempt (retries too) spends one permit of the
+/// <see cref="UpstreamBudget"/> before it goes, and every answer is read for SmartLead's "key spent" signals. The
+/// first attempt spends the permit its request was granted before forwarding (<see cref="PrepaidPermit"/>), when
+/// <see cref="UpstreamBudgetMiddleware"/> ran; any other attempt waits for one here.
 /// Create one per handler chain (<c>ActivatorUtilities.CreateInstance&lt;BudgetHandler&gt;(services)</c>,
 /// <see cref="UpstreamBudget.CreateHandler"/> or this constructor); with <c>RateLimit:Enabled=false</c> it passes
 /// straight through. A refusal throws <see cref="GatewayRejectedException"/> (429 with Retry-After); a caller who
@@ -26,32 +28,16 @@ internal sealed class BudgetHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken);
         }
 
-        var ticket = Ticket(request);
+        var ticket = BudgetTicket.For(ClientIdentity.From(request));
         var time = _budget.TimeProvider;
-        var started = time.GetTimestamp();
-        RateLimitLease lease;
-        try
-        {
-            lease = await _budget.AcquireAsync(ticket, cancellationToken);
-        }
-        finally
-        {
-            RequestLogFeature.From(request)?.RecordQueueWait(time.GetElapsedTime(started));
-        }
+        var lease = PrepaidPermit.From(request)?.Take() ?? await WaitForPermitAsync(request, ticket, cancellationToken);
 
         // Held until the attempt is over: the windows count the permit from its grant until a window after that.
         using (lease)
         {
             if (!lease.IsAcquired)
             {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var value)
-                    ? value
-                    : UpstreamSignals.UnnamedPause;
-                throw new GatewayRejectedException(
-                    StatusCodes.Status429TooManyRequests,
-                    GatewayError.RateLimitExceeded,
-                    "Too many requests for the SmartLead API budget. Please retry later.",
-                    retryAfter);
+                throw Refusal(lease);
             }
 
             if (cancellationToken.IsCancellationRequested && lease is BudgetLease granted)
@@ -89,9 +75,26 @@ internal sealed class BudgetHandler : DelegatingHandler
         }
     }
 
-    private static BudgetTicket Ticket(HttpRequestMessage request) => ClientIdentity.From(request) is { } client
-        ? new BudgetTicket(client.Name, client.Weight, client.QueueLimit, client.MaxWait, client.MaxShare)
-        : BudgetTicket.Anonymous;
+    /// <summary>The 429 a refused lease means, with the wait it names (or the default pause) as Retry-After.</summary>
+    public static GatewayRejectedException Refusal(RateLimitLease refused) => new(
+        StatusCodes.Status429TooManyRequests,
+        GatewayError.RateLimitExceeded,
+        "Too many requests for the SmartLead API budget. Please retry later.",
+        refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : UpstreamSignals.UnnamedPause);
+
+    private async ValueTask<RateLimitLease> WaitForPermitAsync(HttpRequestMessage request, BudgetTicket ticket, CancellationToken cancellationToken)
+    {
+        var time = _budget.TimeProvider;
+        var started = time.GetTimestamp();
+        try
+        {
+            return await _budget.AcquireAsync(ticket, cancellationToken);
+        }
+        finally
+        {
+            RequestLogFeature.From(request)?.RecordQueueWait(time.GetElapsedTime(started));
+        }
+    }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
         // A synchronous send would have to block a thread for the whole wait; the forwarder only sends async.

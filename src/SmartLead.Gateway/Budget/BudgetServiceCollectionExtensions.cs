@@ -28,6 +28,16 @@ internal static class BudgetServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// The wait for a request's first permit, last in the proxy pipeline: after every check that can refuse a request
+    /// for free, before the forwarder builds anything for it (<see cref="UpstreamBudgetMiddleware"/>).
+    /// </summary>
+    public static IReverseProxyApplicationBuilder UseUpstreamBudget(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<UpstreamBudgetMiddleware>();
+        return proxy;
+    }
+
     private static UpstreamBudget CreateBudget(IServiceProvider services)
     {
         var options = services.GetRequiredService<LiveOptions<RateLimitOptions>>();

@@ -13,4 +13,9 @@ internal readonly record struct BudgetTicket(string Name, int Weight, int? Queue
 {
     /// <summary>A request nobody identified (an open gateway, or a caller of the plain <c>RateLimiter</c> API).</summary>
     public static BudgetTicket Anonymous { get; } = new("anonymous", 1, null, null);
+
+    /// <summary>The ticket of a request from <paramref name="client"/> (anonymous when client identity did not run).</summary>
+    public static BudgetTicket For(Clients.ClientIdentity? client) => client is null
+        ? Anonymous
+        : new BudgetTicket(client.Name, client.Weight, client.QueueLimit, client.MaxWait, client.MaxShare);
 }

@@ -44,6 +44,28 @@ internal static class GatewayError
             .ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The gateway's own refusal to send a request (budget, breaker): its status, code and message, and
+    /// <c>Retry-After</c> in whole seconds, rounded up, when it says how long to wait.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, GatewayRejectedException rejection)
+    {
+        if (rejection.RetryAfter is { } retryAfter)
+        {
+            // Set as the answer starts: the writer clears the headers first. Static, with its state: a lambda capturing
+            // the context would put a closure on every request's path (the compiler allocates it where the context
+            // comes in), not just on the refused ones.
+            context.Response.OnStarting(static state =>
+            {
+                var (response, seconds) = ((HttpResponse, long))state;
+                response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            }, (context.Response, Resilience.RetryAfter.ToHeaderSeconds(retryAfter)));
+        }
+
+        return WriteAsync(context, rejection.StatusCode, rejection.Code, rejection.Message, rejection.Details);
+    }
+
     /// <summary>The serialised envelope, for places that need the bytes rather than a response.</summary>
     public static byte[] ToUtf8Bytes(string code, string message, object? details = null) =>
         JsonSerializer.SerializeToUtf8Bytes(Envelope(code, message, details), SerializerOptions);

@@ -40,19 +40,7 @@ internal sealed partial class ForwarderErrorMiddleware(RequestDelegate next, ILo
         var rejection = Find<GatewayRejectedException>(error.Exception);
         if (rejection is not null)
         {
-            if (rejection.RetryAfter is { } retryAfter)
-            {
-                // Static, with its state: a lambda capturing the context would put a closure on every request's path
-                // (the compiler allocates it where the context comes in), not just on the refused ones.
-                context.Response.OnStarting(static state =>
-                {
-                    var (response, seconds) = ((HttpResponse, long))state;
-                    response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                    return Task.CompletedTask;
-                }, (context.Response, Resilience.RetryAfter.ToHeaderSeconds(retryAfter)));
-            }
-
-            await GatewayError.WriteAsync(context, rejection.StatusCode, rejection.Code, rejection.Message, rejection.Details);
+            await GatewayError.WriteAsync(context, rejection);
             return;
         }
 

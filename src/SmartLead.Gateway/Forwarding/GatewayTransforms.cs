@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
@@ -89,6 +90,11 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
         if (context.HttpContext.Features.Get<ClientIdentity>() is { } client)
         {
             context.ProxyRequest.Options.Set(ClientIdentity.OptionKey, client);
+        }
+
+        if (context.HttpContext.Features.Get<PrepaidPermit>() is { } permit)
+        {
+            context.ProxyRequest.Options.Set(PrepaidPermit.OptionKey, permit);
         }
 
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
