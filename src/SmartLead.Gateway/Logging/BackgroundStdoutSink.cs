@@ -23,8 +23,13 @@ internal sealed class BackgroundStdoutSink : ILogEventSink, IDisposable
     /// <summary>Events waiting beyond which a request waits for the writer (Serilog's Async default buffer size was 10,000; ours was 50,000).</summary>
     public const int Capacity = 50_000;
 
-    /// <summary>A burst this large is written at once rather than at the next tick, which bounds the queue's memory.</summary>
-    public const int WakeThreshold = 1_000;
+    /// <summary>
+    /// A burst this large is written at once rather than at the next tick. Kept small because a queued event is live
+    /// garbage: at 20,000 requests a second, 1,000 queued events (about 2 MB) were found alive by most gen0 collections,
+    /// promoted, and made 6-8 gen1 collections a second; at 256 there were none, and the GC's pause time fell by a third
+    /// (a writer wake-up per 256 events costs far less than that).
+    /// </summary>
+    public const int WakeThreshold = 256;
 
     private const int BlockBytes = 64 * 1024;
 

@@ -45,30 +45,40 @@ public sealed class BackgroundStdoutSinkTests
     {
         var stdout = new CapturingStream { Blocked = true };
         using var sink = new BackgroundStdoutSink(stdout, new FakeTimeProvider());
-        var events = BackgroundStdoutSink.Capacity + (2 * BackgroundStdoutSink.WakeThreshold);
+        // Beyond the queue, the events the writer takes before its first write blocks: a 64 KB block of these lines
+        // holds about 1,000, and a block is at most half as large again before it is written.
+        var events = BackgroundStdoutSink.Capacity + BackgroundStdoutSink.WakeThreshold + 5_000;
 
-        // More events than the queue holds while the writer hangs on stdout: the requests that find it full wait.
-        var requests = Task.Run(() =>
+        try
         {
-            for (var i = 0; i < events; i++)
+            // More events than the queue holds while the writer hangs on stdout: the requests that find it full wait.
+            var requests = Task.Run(() =>
             {
-                sink.Emit(Event(i));
+                for (var i = 0; i < events; i++)
+                {
+                    sink.Emit(Event(i));
+                }
+            });
+            await stdout.WaitForWriteAttemptAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (sink.WaitingForRoom == 0 && !requests.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
             }
-        });
-        await stdout.WaitForWriteAttemptAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (sink.WaitingForRoom == 0 && !requests.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
+
+            Assert.False(requests.IsCompleted, "every event was taken while stdout was stuck: the queue is not bounded");
+            Assert.Equal(1, sink.WaitingForRoom);
+
+            stdout.Blocked = false;
+            await requests.WaitAsync(TimeSpan.FromSeconds(30));
+            sink.Dispose();
+            Assert.Equal(events, stdout.Lines);
         }
-
-        Assert.False(requests.IsCompleted, "every event was taken while stdout was stuck: the queue is not bounded");
-        Assert.Equal(1, sink.WaitingForRoom);
-
-        stdout.Blocked = false;
-        await requests.WaitAsync(TimeSpan.FromSeconds(30));
-        sink.Dispose();
-        Assert.Equal(events, stdout.Lines);
+        finally
+        {
+            // A failed assertion must not leave the writer stuck on stdout, or disposing the sink would hang the run.
+            stdout.Blocked = false;
+        }
     }
 
     [Fact]
