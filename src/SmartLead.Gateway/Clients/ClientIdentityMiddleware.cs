@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Telemetry;
 
@@ -111,8 +112,9 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 }
 
 /// <summary>
-/// The calling client, in <c>HttpContext.Features</c> for the steps after identity, and in the upstream message's
-/// options (<see cref="OptionKey"/>) for the budget, which serves contended clients by their weights.
+/// The calling client, in <c>HttpContext.Features</c> for the steps after identity and, through
+/// <see cref="Forwarding.ForwardedFeatures"/>, for the budget in the handler chain, which serves contended clients by
+/// their weights.
 /// </summary>
 /// <param name="Name">A configured client's name, or <see cref="ClientIdentityMiddleware.Anonymous"/> on an open gateway.</param>
 /// <param name="Weight">The client's <c>Weight</c> (1 on an open gateway).</param>
@@ -121,9 +123,6 @@ internal sealed class ClientIdentityMiddleware(RequestDelegate next, ClientRegis
 /// <param name="MaxWait">How long the caller said it will wait for the budget (<see cref="CallerWait"/>), if it said.</param>
 internal sealed record ClientIdentity(string Name, int Weight, int? QueueLimit, double? MaxShare, TimeSpan? MaxWait)
 {
-    public static readonly HttpRequestOptionsKey<ClientIdentity> OptionKey = new("SmartLead.Gateway.Client");
-
     /// <summary>The identity of the request this upstream message was made for, if client identity ran.</summary>
-    public static ClientIdentity? From(HttpRequestMessage request) =>
-        request.Options.TryGetValue(OptionKey, out var identity) ? identity : null;
+    public static ClientIdentity? From(HttpRequestMessage request) => ForwardedFeatures.Get<ClientIdentity>(request);
 }

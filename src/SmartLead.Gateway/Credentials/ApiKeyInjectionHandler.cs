@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Forwarding;
 
 namespace SmartLead.Gateway.Credentials;
 
@@ -22,7 +23,7 @@ internal sealed class ApiKeyInjectionHandler(ApiKeyStore keys) : DelegatingHandl
             ?? throw new GatewayRejectedException(StatusCodes.Status503ServiceUnavailable, GatewayError.UpstreamUnavailable,
                 "The gateway has no SmartLead key loaded; set SmartLead:ApiKey or SmartLead:ApiKeyFile.");
         var withoutKey = request.RequestUri!;
-        if (request.Options.TryGetValue(RequestKeys.OptionKey, out var requestKeys))
+        if (ForwardedFeatures.Get<RequestKeys>(request) is { } requestKeys)
         {
             requestKeys.Sent(key);
         }

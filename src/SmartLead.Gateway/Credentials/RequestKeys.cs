@@ -8,8 +8,6 @@ namespace SmartLead.Gateway.Credentials;
 /// </summary>
 internal sealed class RequestKeys
 {
-    public static readonly HttpRequestOptionsKey<RequestKeys> OptionKey = new("SmartLead.Gateway.RequestKeys");
-
     private readonly ApiKeyStore _store;
     private readonly IReadOnlyList<string> _clientValues;
 

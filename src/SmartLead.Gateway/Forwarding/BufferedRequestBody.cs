@@ -11,9 +11,6 @@ namespace SmartLead.Gateway.Forwarding;
 /// </summary>
 internal sealed class BufferedRequestBody
 {
-    /// <summary>Where the request transforms hand the buffer from the request's features to the outgoing message.</summary>
-    public static readonly HttpRequestOptionsKey<BufferedRequestBody> OptionKey = new("SmartLead.Gateway.BufferedRequestBody");
-
     private const int InitialCapacity = 16 * 1024;
 
     private readonly byte[] _bytes;

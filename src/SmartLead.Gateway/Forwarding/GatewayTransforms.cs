@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
-using SmartLead.Gateway.Budget;
 using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Credentials;
 using SmartLead.Gateway.Errors;
@@ -76,30 +75,11 @@ internal sealed class GatewayTransforms(ApiKeyStore keys) : ITransformProvider
         context.ProxyRequest.Headers.Remove(HeaderNames.AcceptEncoding);
         context.ProxyRequest.Headers.TryAddWithoutValidation(HeaderNames.AcceptEncoding, "identity");
 
-        // The body the lead check read goes to the chain as it is: read once, for the check and every attempt.
-        if (context.HttpContext.Features.Get<BufferedRequestBody>() is { } body)
-        {
-            context.ProxyRequest.Options.Set(BufferedRequestBody.OptionKey, body);
-        }
-
-        if (context.HttpContext.Features.Get<RequestKeys>() is { } requestKeys)
-        {
-            context.ProxyRequest.Options.Set(RequestKeys.OptionKey, requestKeys);
-        }
-
-        if (context.HttpContext.Features.Get<ClientIdentity>() is { } client)
-        {
-            context.ProxyRequest.Options.Set(ClientIdentity.OptionKey, client);
-        }
-
-        if (context.HttpContext.Features.Get<PrepaidPermit>() is { } permit)
-        {
-            context.ProxyRequest.Options.Set(PrepaidPermit.OptionKey, permit);
-        }
-
+        // What the steps before put in the request's features (the body the lead check read, the request's keys, the
+        // client, the prepaid permit, the log feature) goes to the handler chain in one entry.
+        ForwardedFeatures.Attach(context.ProxyRequest, context.HttpContext.Features);
         if (context.HttpContext.Features.Get<RequestLogFeature>() is { } log)
         {
-            context.ProxyRequest.Options.Set(RequestLogFeature.OptionKey, log);
             context.ProxyRequest.Headers.Remove(RequestLoggingMiddleware.RequestIdHeader);
             context.ProxyRequest.Headers.TryAddWithoutValidation(RequestLoggingMiddleware.RequestIdHeader, log.RequestId);
         }

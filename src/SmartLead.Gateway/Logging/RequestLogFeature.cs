@@ -3,13 +3,12 @@ namespace SmartLead.Gateway.Logging;
 /// <summary>
 /// What the one request-log event says about a request beyond method, path and status. Features along the
 /// request path add to it (attempts and retry reasons from resilience, permit wait from the budget); the request
-/// log middleware writes it once when the response is done. It lives in <c>HttpContext.Features</c> and, for the
-/// forwarder's handler chain (which sees only the <see cref="HttpRequestMessage"/>), in the message's options.
+/// log middleware writes it once when the response is done. It lives in <c>HttpContext.Features</c>; the forwarder's
+/// handler chain (which sees only the <see cref="HttpRequestMessage"/>) finds it through
+/// <see cref="Forwarding.ForwardedFeatures"/>.
 /// </summary>
 internal sealed class RequestLogFeature
 {
-    public static readonly HttpRequestOptionsKey<RequestLogFeature> OptionKey = new("SmartLead.Gateway.RequestLog");
-
     private readonly List<string> _retryReasons = [];
     private long _queueWaitTicks;
     private int _attempts;
@@ -60,6 +59,5 @@ internal sealed class RequestLogFeature
     }
 
     /// <summary>The feature of the request this upstream message was made for, if any.</summary>
-    public static RequestLogFeature? From(HttpRequestMessage request) =>
-        request.Options.TryGetValue(OptionKey, out var feature) ? feature : null;
+    public static RequestLogFeature? From(HttpRequestMessage request) => Forwarding.ForwardedFeatures.Get<RequestLogFeature>(request);
 }

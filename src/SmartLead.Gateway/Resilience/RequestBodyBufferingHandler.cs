@@ -25,7 +25,7 @@ internal sealed partial class RequestBodyBufferingHandler(LiveOptions<RetryOptio
             return base.SendAsync(request, cancellationToken);
         }
 
-        if (request.Options.TryGetValue(BufferedRequestBody.OptionKey, out var body))
+        if (ForwardedFeatures.Get<BufferedRequestBody>(request) is { } body)
         {
             request.Content = body.ToContent(content);
             return base.SendAsync(request, cancellationToken);

@@ -197,7 +197,9 @@ public sealed class BudgetHandlerTests : IAsyncLifetime
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(_upstream.Url!), path));
         if (feature is not null)
         {
-            request.Options.Set(RequestLogFeature.OptionKey, feature);
+            var features = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+            features.Set(feature);
+            SmartLead.Gateway.Forwarding.ForwardedFeatures.Attach(request, features);
         }
 
         return invoker.SendAsync(request, cancellationToken);

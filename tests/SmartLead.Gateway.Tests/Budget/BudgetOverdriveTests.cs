@@ -104,7 +104,9 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(upstream, "/api/v1/campaigns"));
-            request.Options.Set(RequestLogFeature.OptionKey, log);
+            var features = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+            features.Set(log);
+            SmartLead.Gateway.Forwarding.ForwardedFeatures.Attach(request, features);
             using var response = await invoker.SendAsync(request, CancellationToken.None);
             return new Outcome(response.StatusCode, false, Stopwatch.GetElapsedTime(started), log.QueueWait);
         }

@@ -110,7 +110,9 @@ internal sealed class ResilienceTestHost : IDisposable
     {
         var request = new HttpRequestMessage(method, url) { Content = content };
         var log = new RequestLogFeature("test");
-        request.Options.Set(RequestLogFeature.OptionKey, log);
+        var features = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+        features.Set(log);
+        SmartLead.Gateway.Forwarding.ForwardedFeatures.Attach(request, features);
         return (request, log);
     }
 
