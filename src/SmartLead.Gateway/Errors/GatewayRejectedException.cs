@@ -3,7 +3,8 @@ namespace SmartLead.Gateway.Errors;
 /// <summary>
 /// Thrown inside the forwarder's handler chain when the gateway itself decides not to send a request
 /// (budget queue full, wait too long, breaker open). The forwarding error mapper turns it into the envelope,
-/// so the client sees the status and code named here and never an empty 502.
+/// so the client sees the status and code named here and never an empty 502. Before the forwarder, the budget's first
+/// wait writes the same refusal itself (<see cref="GatewayError.WriteAsync(HttpContext, GatewayRejectedException)"/>).
 /// </summary>
 internal sealed class GatewayRejectedException : Exception
 {

@@ -15,7 +15,8 @@ internal sealed class SmartLeadProxyConfigProvider : IProxyConfigProvider, IDisp
     public const string RouteId = "smartlead-api";
     public const string ClusterId = "smartlead";
 
-    // Retries and budget waits happen inside one YARP "activity"; its idle timeout must not cut them short.
+    // Retries, and a retry's wait for its permit, happen inside one YARP "activity"; its idle timeout must not cut them
+    // short. (A request's first wait for a permit comes before YARP: UpstreamBudgetMiddleware.)
     // Each attempt has its own timeout (SmartLead:Timeout), enforced in the forwarder's handler chain.
     private static readonly TimeSpan ActivityTimeout = TimeSpan.FromMinutes(15);
 

@@ -26,7 +26,8 @@ internal static class UpstreamChain
             // One Polly pipeline: retry around the circuit breaker. Everything below runs once per attempt.
             ActivatorUtilities.CreateInstance<UpstreamResilienceHandler>(services),
 
-            // One permit per attempt, retries included.
+            // One permit per attempt, retries included (the first attempt spends the one its request was granted before
+            // the forwarder, in UpstreamBudgetMiddleware).
             ActivatorUtilities.CreateInstance<BudgetHandler>(services),
 
             // The attempt's own timeout, started once the permit is granted, so waiting never eats into it.
