@@ -23,14 +23,17 @@ internal sealed class BudgetHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!_budget.IsEnabled)
+        // A permit granted before the forwarder is spent here even if a reload switched the budget off since: the
+        // request goes to SmartLead, so giving the permit back would make the ledger forget a request it saw.
+        var lease = PrepaidPermit.From(request)?.Take();
+        if (lease is null && !_budget.IsEnabled)
         {
             return await base.SendAsync(request, cancellationToken);
         }
 
         var ticket = BudgetTicket.For(ClientIdentity.From(request));
         var time = _budget.TimeProvider;
-        var lease = PrepaidPermit.From(request)?.Take() ?? await WaitForPermitAsync(request, ticket, cancellationToken);
+        lease ??= await WaitForPermitAsync(request, ticket, cancellationToken);
 
         // Held until the attempt is over: the windows count the permit from its grant until a window after that.
         using (lease)

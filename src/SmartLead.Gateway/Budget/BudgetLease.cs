@@ -48,7 +48,10 @@ internal sealed class BudgetLease : RateLimitLease
         return false;
     }
 
-    /// <summary>Nothing was sent with this lease (its caller left after the grant): the permit goes back whole.</summary>
+    /// <summary>
+    /// Nothing was sent with this lease (its caller left after the grant, or the request was refused before it was
+    /// sent): the permit goes back whole.
+    /// </summary>
     public void Return() => Interlocked.Exchange(ref _permit, null)?.Return();
 
     protected override void Dispose(bool disposing)

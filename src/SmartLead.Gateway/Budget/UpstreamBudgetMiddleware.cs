@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Primitives;
 using Polly.CircuitBreaker;
 using SmartLead.Gateway.Clients;
 using SmartLead.Gateway.Errors;
+using SmartLead.Gateway.Forwarding;
 using SmartLead.Gateway.Logging;
 using SmartLead.Gateway.Resilience;
 
@@ -12,15 +14,22 @@ namespace SmartLead.Gateway.Budget;
 /// what the steps before this one made (a few KB less each, with thousands waiting). The first attempt spends the
 /// permit (<see cref="PrepaidPermit"/>); a retry waits for its own in the <see cref="BudgetHandler"/>, as does every
 /// request while the circuit is not closed, so the breaker keeps refusing those at once, without a wait or a permit.
-/// A refusal is the same 429 the handler gives; a permit no attempt took (the request was refused further on, or
-/// the caller left) goes back whole, since nothing was sent on it.
+/// A request with a body not read yet waits in the handler too, after the chain has read its body: a body over the
+/// limit is refused (413) before it costs a permit or a wait, and a slow upload never holds a permit. A refusal is
+/// the same 429 the handler gives; a permit no attempt took (the request was refused further on, or the caller left)
+/// goes back whole, since nothing was sent on it.
 /// </summary>
 internal sealed class UpstreamBudgetMiddleware(RequestDelegate next, UpstreamBudget budget, UpstreamResiliencePipeline resilience)
 {
     public Task InvokeAsync(HttpContext context) =>
-        budget.IsEnabled && resilience.CircuitState == CircuitState.Closed
+        budget.IsEnabled && resilience.CircuitState == CircuitState.Closed && !HasUnreadBody(context)
             ? WaitThenForwardAsync(context)
             : next(context);
+
+    /// <summary>A body the chain still has to read (a lead import's was read and checked already).</summary>
+    private static bool HasUnreadBody(HttpContext context) =>
+        (context.Request.ContentLength > 0 || !StringValues.IsNullOrEmpty(context.Request.Headers.TransferEncoding))
+        && context.Features.Get<BufferedRequestBody>() is null;
 
     private async Task WaitThenForwardAsync(HttpContext context)
     {
@@ -45,7 +54,11 @@ internal sealed class UpstreamBudgetMiddleware(RequestDelegate next, UpstreamBud
         {
             var refusal = BudgetHandler.Refusal(lease);
             lease.Dispose();
-            await GatewayError.WriteAsync(context, refusal);
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                await GatewayError.WriteAsync(context, refusal);
+            }
+
             return;
         }
 

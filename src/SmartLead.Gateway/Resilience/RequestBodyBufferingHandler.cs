@@ -15,7 +15,7 @@ internal sealed partial class RequestBodyBufferingHandler(LiveOptions<RetryOptio
 {
     /// <remarks>
     /// Not async unless a body has to be read here: a request without a body (or with the lead check's) goes down the
-    /// chain as it is, so no state machine of this stage sits on the heap while the request waits for the budget below.
+    /// chain as it is, so no state machine of this stage sits on the heap while a retry waits for its permit below.
     /// </remarks>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -185,6 +185,33 @@ public sealed class BudgetHandlerTests : IAsyncLifetime
         Assert.Single(_upstream.LogEntries);
     }
 
+    [Fact]
+    public async Task Send_BudgetSwitchedOffAfterThePrepaidGrant_TheAttemptStillSpendsThePermit()
+    {
+        // The window shows whether the permit was released when the attempt ended: 100 ms after that it is whole again.
+        var options = Create(tokenLimit: 3, period: TimeSpan.FromHours(1), windows: Window(10, TimeSpan.FromMilliseconds(100)));
+        using var budget = RealBudget(options);
+        using var invoker = Invoker(budget);
+        var prepaid = new PrepaidPermit(await budget.AcquireAsync(BudgetTicket.Anonymous, CancellationToken.None));
+        var off = Create(tokenLimit: 3, period: TimeSpan.FromHours(1), windows: Window(10, TimeSpan.FromMilliseconds(100)));
+        off.Enabled = false;
+        budget.Apply(off);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(_upstream.Url!), "/api/v1/campaigns"));
+        var features = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+        features.Set(prepaid);
+        SmartLead.Gateway.Forwarding.ForwardedFeatures.Attach(request, features);
+
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+        budget.Apply(options);
+
+        // Sent to SmartLead, so counted: given back, the bucket would show 3 again.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(prepaid.Take());
+        Assert.Equal(2, budget.GetStatus().Limits.Single(l => l.Name == "bucket").Available);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // ten windows: a released permit has left it by far
+        Assert.Equal(10, budget.GetStatus().Limits.Single(l => l.Name != "bucket").Available);
+    }
+
     internal static UpstreamBudget RealBudget(RateLimitOptions options) =>
         new(options, TimeProvider.System, NullLogger<UpstreamBudget>.Instance);
 

@@ -50,19 +50,26 @@ public sealed class FirstPermitThroughGatewayTests
     }
 
     [Fact]
-    public async Task RefusedInTheChainAfterTheGrant_GivesThePermitBack()
+    public async Task BodyOverTheLimit_WithTheBudgetSpent_Is413AtOnce_NotAWaitOrA429()
     {
-        // The body is read after the grant (so a parked request holds none of it); over the retry buffer it is refused.
+        // A body not read yet waits for its permit in the chain, after the chain has read it: bad input costs nothing.
         await using var upstream = await ScriptedUpstream.StartAsync(200);
-        await using var gateway = Gateway(upstream.Url, new() { ["Retry:MaxBufferedBodyBytes"] = "1000" });
+        await using var gateway = Gateway(upstream.Url, new()
+        {
+            ["RateLimit:TokenLimit"] = "1",
+            ["RateLimit:MaxQueueWait"] = "00:05:00",
+            ["Retry:MaxBufferedBodyBytes"] = "1000",
+        });
         using var client = gateway.CreateClient();
+        (await client.GetAsync(new Uri("/api/v1/campaigns/", UriKind.Relative))).Dispose();
+        Assert.Equal(0, BucketAvailable(gateway));
 
         using var response = await client.PostAsync(
             new Uri("/api/v1/email-accounts/save", UriKind.Relative), new ByteArrayContent(new byte[1001]));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal(0, upstream.RequestCount);
-        Assert.Equal(3, BucketAvailable(gateway));
+        Assert.Equal(1, upstream.RequestCount);
+        Assert.Equal(0, gateway.Services.GetRequiredService<IBudgetStatusSource>().GetStatus().QueueLength);
     }
 
     [Fact]
@@ -114,7 +121,7 @@ public sealed class FirstPermitThroughGatewayTests
     }
 
     [Fact]
-    public async Task CallerLeavesWhileWaiting_SpendsNothing_AndTheLogSays499()
+    public async Task CallerLeavesWhileWaiting_LeavesTheQueue_AndTheLogSays499()
     {
         await using var upstream = await ScriptedUpstream.StartAsync(200);
         await using var gateway = Gateway(upstream.Url, new() { ["RateLimit:TokenLimit"] = "1", ["RateLimit:MaxQueueWait"] = "02:00:00" });
