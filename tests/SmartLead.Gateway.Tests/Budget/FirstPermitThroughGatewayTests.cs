@@ -76,6 +76,7 @@ public sealed class FirstPermitThroughGatewayTests
     public async Task BudgetSpent_RefusedBeforeTheForwarder_With429RetryAfterAndNoAttempt()
     {
         await using var upstream = await ScriptedUpstream.StartAsync(200);
+        using var forwarder = new ForwarderStarts(upstream.Url);
         await using var gateway = Gateway(upstream.Url, new() { ["RateLimit:TokenLimit"] = "1", ["RateLimit:MaxQueueWait"] = "00:00:05" });
         using var client = gateway.CreateClient();
         (await client.GetAsync(new Uri("/api/v1/campaigns/", UriKind.Relative))).Dispose();
@@ -87,6 +88,7 @@ public sealed class FirstPermitThroughGatewayTests
         Assert.Contains("RATE_LIMIT_EXCEEDED", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.InRange(response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 1, 3600);
         Assert.Equal("0", Assert.Single(response.Headers.GetValues("X-Gateway-Attempts")));
+        Assert.Equal(1, forwarder.Count); // the first request's only: YARP never started on the refused one
         Assert.Equal(1, upstream.RequestCount);
     }
 
@@ -175,15 +177,8 @@ public sealed class FirstPermitThroughGatewayTests
 
     private static GatewayFactory Gateway(string upstreamUrl, Dictionary<string, string?>? settings = null)
     {
-        var all = new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(ThreePermitsAnHour)
         {
-            ["RateLimit:Enabled"] = "true",
-            ["RateLimit:Plan"] = "Custom",
-            ["RateLimit:TokenLimit"] = "3",
-            ["RateLimit:TokensPerPeriod"] = "1",
-            ["RateLimit:ReplenishmentPeriod"] = "01:00:00",
-            ["RateLimit:Windows:0:PermitLimit"] = "100",
-            ["RateLimit:Windows:0:Window"] = "01:00:00",
             ["RateLimit:QueueLimit"] = "10",
             ["Retry:BaseDelay"] = "00:00:00.005",
             ["Retry:MaxDelay"] = "00:00:00.020",
@@ -195,6 +190,18 @@ public sealed class FirstPermitThroughGatewayTests
 
         return new GatewayFactory(upstreamUrl, all);
     }
+
+    /// <summary>A budget of three permits that refills one an hour: nothing refills while a test runs.</summary>
+    internal static readonly IReadOnlyDictionary<string, string?> ThreePermitsAnHour = new Dictionary<string, string?>
+    {
+        ["RateLimit:Enabled"] = "true",
+        ["RateLimit:Plan"] = "Custom",
+        ["RateLimit:TokenLimit"] = "3",
+        ["RateLimit:TokensPerPeriod"] = "1",
+        ["RateLimit:ReplenishmentPeriod"] = "01:00:00",
+        ["RateLimit:Windows:0:PermitLimit"] = "100",
+        ["RateLimit:Windows:0:Window"] = "01:00:00",
+    };
 
     private static int BucketAvailable(GatewayFactory gateway) =>
         gateway.Services.GetRequiredService<IBudgetStatusSource>().GetStatus().Limits.Single(l => l.Name == "bucket").Available;

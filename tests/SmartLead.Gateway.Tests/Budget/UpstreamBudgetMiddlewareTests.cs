@@ -11,16 +11,7 @@ namespace SmartLead.Gateway.Tests.Budget;
 /// </summary>
 public sealed class UpstreamBudgetMiddlewareTests : IDisposable
 {
-    private readonly ResilienceTestHost _host = new(new Dictionary<string, string?>
-    {
-        ["RateLimit:Enabled"] = "true",
-        ["RateLimit:Plan"] = "Custom",
-        ["RateLimit:TokenLimit"] = "3",
-        ["RateLimit:TokensPerPeriod"] = "1",
-        ["RateLimit:ReplenishmentPeriod"] = "01:00:00",
-        ["RateLimit:Windows:0:PermitLimit"] = "100",
-        ["RateLimit:Windows:0:Window"] = "01:00:00",
-    });
+    private readonly ResilienceTestHost _host = new(new Dictionary<string, string?>(FirstPermitThroughGatewayTests.ThreePermitsAnHour));
 
     public void Dispose() => _host.Dispose();
 
