@@ -18,6 +18,7 @@ internal static class ForwardingExtensions
         services.AddSingleton<IStartupSettingsCheck, KeyLoadedCheck>();
         services.AddReverseProxy();
         DeclineRequestAuthorization(services);
+        DeclineKeyRingAtStart(services);
         services.AddSingleton<IProxyConfigProvider, SmartLeadProxyConfigProvider>();
         services.AddSingleton<ITransformProvider, GatewayTransforms>();
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, GatewayForwarderHttpClientFactory>());
@@ -40,6 +41,26 @@ internal static class ForwardingExtensions
         services.RemoveAll<Microsoft.AspNetCore.Authorization.IAuthorizationService>();
         services.RemoveAll<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator>();
     }
+
+    /// <summary>
+    /// <c>AddReverseProxy</c> also registers ASP.NET's data protection, for the session-affinity cookies of YARP's
+    /// clusters, which the gateway never configures. Its hosted service would make and store a key ring at every start:
+    /// an XML key file under the home directory (one a read-only container may not have, with two warnings in the log),
+    /// the XML and crypto code behind it, about 4.5 MB of an idle gateway's memory. Without the hosted service the
+    /// services stay registered and the key ring would load on first use, which never comes.
+    /// </summary>
+    private static void DeclineKeyRingAtStart(IServiceCollection services)
+    {
+        var keyRingAtStart = services.Where(descriptor => descriptor.ServiceType == typeof(IHostedService)
+            && descriptor.ImplementationType?.FullName == DataProtectionHostedService).ToList();
+        foreach (var descriptor in keyRingAtStart)
+        {
+            services.Remove(descriptor);
+        }
+    }
+
+    /// <summary>Internal to ASP.NET Core, so named rather than typed; a test fails if the name ever stops matching.</summary>
+    internal const string DataProtectionHostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
 
     /// <summary>
     /// Request lines and headers past Kestrel's usual limits answer 414/431 in the envelope (Kestrel's own limits are

@@ -33,7 +33,7 @@ internal static class StatusEndpoints
     /// The gateway's own monitoring endpoints: <c>/metrics</c> (Prometheus text), <c>/status</c> (the page ops keep
     /// open), <c>/status.json</c> (its data), and <c>/</c>, which lands on the page. With <c>Gateway:AdminUrls</c> set
     /// they answer only on the admin listener (<see cref="AdminPortMiddleware"/>). Place it with the gateway's own
-    /// endpoints, before the proxy.
+    /// endpoints, before the proxy. Plain <see cref="RequestDelegate"/>s, for the reason <c>MapGatewayHealth</c> gives.
     /// </summary>
     public static WebApplication MapGatewayStatus(this WebApplication app)
     {
@@ -43,17 +43,17 @@ internal static class StatusEndpoints
         }
 
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/", () => Results.Redirect("status"));
-        app.MapGet("/status", (HttpContext context) =>
+        app.MapGet("/", static context => Results.Redirect("status").ExecuteAsync(context));
+        app.MapGet("/status", static context =>
         {
             context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Bytes(Page.Value, "text/html; charset=utf-8");
+            return Results.Bytes(Page.Value, "text/html; charset=utf-8").ExecuteAsync(context);
         });
-        app.MapGet("/status.json", (HttpContext context, GatewayStatus status) =>
+        app.MapGet("/status.json", static context =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            return Results.Json(status.Build(), JsonOptions);
+            return Results.Json(context.RequestServices.GetRequiredService<GatewayStatus>().Build(), JsonOptions).ExecuteAsync(context);
         });
         return app;
     }
