@@ -24,7 +24,10 @@ internal static class GatewayHost
         return 1;
     }
 
-    /// <summary>Runs the gateway; settings a hosted service validates late still end in exit code 1 and a list.</summary>
+    /// <summary>
+    /// Runs the gateway; settings a hosted service validates late still end in exit code 1 and a list, and so does a
+    /// listening address another process holds.
+    /// </summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
         try
@@ -35,6 +38,13 @@ internal static class GatewayHost
         catch (OptionsValidationException ex)
         {
             await ReportAsync(ex.Failures);
+            return 1;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            // Another process holds the port: exit code 1 and one line naming the address, not an unhandled exception
+            // that aborts the process (and dumps core). The host has already logged the exception in full.
+            await Console.Error.WriteLineAsync($"SmartLead.Gateway cannot start: {ex.Message}");
             return 1;
         }
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using SmartLead.Gateway.Tests.Infrastructure;
 
 namespace SmartLead.Gateway.Tests.Configuration;
@@ -99,5 +100,25 @@ public sealed class InvalidSettingsTests : IDisposable
         {
             Environment.SetEnvironmentVariable("GATEWAY_CONFIG_DIR", null);
         }
+    }
+
+    [Fact]
+    public async Task Start_PortAlreadyTaken_ExitsWithCode1NamingTheAddress()
+    {
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
+
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = address,
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+            ["SmartLead__ApiKey"] = "start-check-key-1234",
+        });
+
+        Assert.Equal(1, exitCode); // not 134: an unhandled exception aborts the process
+        Assert.Contains($"cannot start: Failed to bind to address {address}", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
 }
