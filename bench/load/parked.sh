@@ -7,7 +7,8 @@
 # are refused with 429 at once and what is measured is idle keep-alive connections (the figures before this change
 # were). The python side checks /status.json until the queue holds them and prints its length. Needs python3.
 # Bounded: about a minute.
-# GCDUMP=/tmp/parked.gcdump also takes a heap dump of the gateway while they wait (dotnet-gcdump from ~/.dotnet/tools).
+# GCDUMP=/tmp/parked.gcdump also takes a heap dump of the gateway while they wait (dotnet-gcdump from ~/.dotnet/tools);
+# HEAPDUMP=/tmp/parked.dump an exact one (dotnet-dump: dotnet tool install -g dotnet-dump).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COUNT=${COUNT:-10000}
