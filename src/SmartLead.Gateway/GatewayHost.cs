@@ -25,27 +25,34 @@ internal static class GatewayHost
     }
 
     /// <summary>
-    /// Runs the gateway; settings a hosted service validates late still end in exit code 1 and a list, and so does a
-    /// listening address another process holds.
+    /// Runs the gateway. Settings a hosted service validates late still end in exit code 1 and a list. Anything else
+    /// that stops the start (a listening address that is taken, unknown on this machine or not a URL, an HTTPS
+    /// endpoint without a certificate) ends in exit code 1 and one line saying why, with secrets masked, rather than
+    /// an unhandled exception that aborts the process and dumps core. The host has already logged the exception in
+    /// full, through the redaction like every event.
     /// </summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
-        try
+        await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (OptionsValidationException ex)
+            {
+                await ReportAsync(ex.Failures);
+                return 1;
+            }
+            catch (Exception ex)
+            {
+                var why = app.Services.GetRequiredService<Logging.SecretRedactor>().Redact(ex.Message);
+                await Console.Error.WriteLineAsync($"SmartLead.Gateway cannot start: {why}");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync();
             return 0;
-        }
-        catch (OptionsValidationException ex)
-        {
-            await ReportAsync(ex.Failures);
-            return 1;
-        }
-        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-        {
-            // Another process holds the port: exit code 1 and one line naming the address, not an unhandled exception
-            // that aborts the process (and dumps core). The host has already logged the exception in full.
-            await Console.Error.WriteLineAsync($"SmartLead.Gateway cannot start: {ex.Message}");
-            return 1;
         }
     }
 

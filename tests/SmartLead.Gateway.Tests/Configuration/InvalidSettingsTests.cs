@@ -121,4 +121,22 @@ public sealed class InvalidSettingsTests : IDisposable
         Assert.Contains($"cannot start: Failed to bind to address {address}", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_ListeningAddressNotAUrl_ExitsWithCode1SayingWhyWithTheKeyMasked()
+    {
+        // The address holds the key (pasted in the wrong variable): the one line says why without repeating it.
+        var (exitCode, output) = await GatewayProcess.RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = "start-check-key-1234",
+            ["GATEWAY_CONFIG_DIR"] = _directory,
+            ["SmartLead__ApiKey"] = "start-check-key-1234",
+        });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("cannot start: Invalid url", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("start-check-key-1234", output, StringComparison.Ordinal);
+    }
 }
