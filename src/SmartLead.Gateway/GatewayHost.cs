@@ -25,11 +25,12 @@ internal static class GatewayHost
     }
 
     /// <summary>
-    /// Runs the gateway. Settings a hosted service validates late still end in exit code 1 and a list. Anything else
-    /// that stops the start (a listening address that is taken, unknown on this machine or not a URL, an HTTPS
-    /// endpoint without a certificate) ends in exit code 1 and one line saying why, with secrets masked, rather than
-    /// an unhandled exception that aborts the process and dumps core. The host has already logged the exception in
-    /// full, through the redaction like every event.
+    /// Runs the gateway. Settings a hosted service validates late still end in exit code 1 and a list; a stop asked for
+    /// while it starts (SIGTERM in a rolling deploy) ends in exit code 0, as a stop after the start does. Anything else
+    /// that stops the start (a listening address that is taken, unknown on this machine or not a URL, an HTTPS endpoint
+    /// without a certificate) ends in exit code 1 and one line saying why, with secrets masked, rather than an
+    /// unhandled exception that aborts the process and dumps core. The host has already logged the exception in full,
+    /// through the redaction like every event.
     /// </summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
@@ -43,6 +44,11 @@ internal static class GatewayHost
             {
                 await ReportAsync(ex.Failures);
                 return 1;
+            }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Told to stop while it was starting (a rolling deploy's SIGTERM): a stop, not a failure to start.
+                return 0;
             }
             catch (Exception ex)
             {
