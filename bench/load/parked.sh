@@ -6,7 +6,7 @@
 # admission projects each newcomer's wait, and one permit an hour puts all but a few beyond any MaxQueueWait, so they
 # are refused with 429 at once and what is measured is idle keep-alive connections (the figures before this change
 # were). The python side checks /status.json until the queue holds them and prints its length. Needs python3.
-# Bounded: about a minute.
+# Bounded: about a minute, plus up to 2 minutes for GCDUMP's heap dump or 5 for HEAPDUMP's.
 # GCDUMP=/tmp/parked.gcdump also takes a heap dump of the gateway while they wait (dotnet-gcdump from ~/.dotnet/tools);
 # HEAPDUMP=/tmp/parked.dump an exact one (dotnet-dump: dotnet tool install -g dotnet-dump).
 set -euo pipefail

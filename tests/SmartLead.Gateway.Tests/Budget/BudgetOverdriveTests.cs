@@ -28,8 +28,10 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
     public async Task Overdrive_TenfoldAgainstEnforcingUpstream_UsesBudgetWithoutA429()
     {
         // Real time on a shared 2-core machine: a stall of a second or more (seen once in about ten full runs) can
-        // cost a round its share or push a waiter past its slack. A round that misses is played once more; a gateway
-        // that really misses the figure misses it in both, and both rounds' figures are printed.
+        // cost a round its share, or push a waiter past its slack or out of line. A round that misses one of those
+        // timing figures is played once more, and both rounds' figures are printed. What no stall excuses (a 429 from
+        // the upstream, an answer that is neither 200 nor a refusal, a request the upstream accepted that was not
+        // delivered) fails the round it happens in.
         var first = await DriveOnceAsync();
         if (first.Count == 0)
         {
@@ -41,7 +43,7 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         Assert.True(second.Count == 0, $"round 1: {string.Join("; ", first)}; round 2: {string.Join("; ", second)}");
     }
 
-    /// <summary>One overdrive round; returns what it missed (nothing when every figure held).</summary>
+    /// <summary>One overdrive round; fails on what no stall excuses, and returns the timing figures it missed.</summary>
     private async Task<List<string>> DriveOnceAsync()
     {
         await using var upstream = new EnforcingUpstream(UpstreamLimit, UpstreamWindow);
@@ -75,6 +77,7 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var outcomes = await Task.WhenAll(sends);
 
         var accepted = upstream.Accepted;
+        Assert.NotEmpty(accepted); // six seconds of offered load and nothing through is no stall
         var windows = (int)(DriveFor / UpstreamWindow);
 
         // While overdriven, the most an exact sliding window lets through in `windows` whole windows from the first
@@ -84,8 +87,10 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         var deliveredInDrive = accepted.Count(at => at < measuredUntil);
 
         // Steady state, free of the edges: how long the windows after the first took to deliver their share.
-        var steady = Stopwatch.GetElapsedTime(accepted[0], accepted[allowed - UpstreamLimit]);
-        var steadyShare = (windows - 1) * UpstreamWindow / steady;
+        // (Only when enough got through to measure it: a stalled round may not have, and is then played again.)
+        var steadyShare = accepted.Count > allowed - UpstreamLimit
+            ? (windows - 1) * UpstreamWindow / Stopwatch.GetElapsedTime(accepted[0], accepted[allowed - UpstreamLimit])
+            : 0;
 
         var delivered = outcomes.Count(o => o.Status == HttpStatusCode.OK);
         // Told apart by the wait the budget recorded, not by the whole call's time, which a busy machine stretches. An
@@ -106,11 +111,12 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
 
         // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
         var longestAllowed = MaxQueueWait + WaitingRoom.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
+        Assert.Equal(0, upstream.Rejected);
+        Assert.Equal(0, other);
+        Assert.Equal(accepted.Count, delivered);
+
         var missed = new List<string>();
-        Check(upstream.Rejected == 0, $"the upstream answered 429 {upstream.Rejected} times");
-        Check(other == 0, $"{other} answers neither 200 nor a refusal");
         Check(refusedAfterWaiting == 0, $"{refusedAfterWaiting} refused after waiting in line");
-        Check(delivered == accepted.Count, $"delivered {delivered}, the upstream accepted {accepted.Count}");
         Check(deliveredInDrive >= 0.95 * allowed, $"delivered {deliveredInDrive} of {allowed}");
         Check(longestWait <= longestAllowed, $"a delivered request waited {longestWait}, more than {longestAllowed}");
         return missed;

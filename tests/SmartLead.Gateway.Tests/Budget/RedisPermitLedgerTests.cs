@@ -124,30 +124,34 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     {
         var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(100)));
 
-        // a's head has waited 3 s when it asks (too early); b's newcomer asks once the token is back, while a's word
-        // is fresh (under a second old, as the script counts it on Redis's clock). A short period leaves 850 ms of
-        // that second for a machine that stalls between the two asks; a stall longer than that makes a's word stale,
-        // so b rightly takes the permit and the round proves nothing: it is played again on an empty Redis.
+        // Two windows of Redis's real clock, measured here end to end. a's head, waited 3 s, asks before the token is
+        // back (within the 100 ms period of the first take: too early, so it gets nothing but tells Redis it waits).
+        // b's newcomer asks once the token is back, while a's word is fresh (under a second old, as the script counts
+        // it). A machine that stalls past either window makes the round prove nothing (the head got the token, or a's
+        // word went stale and b rightly took it): the round is played again on an empty Redis.
         for (var round = 1; ; round++)
         {
             using var a = Ledger(limits);
             using var b = Ledger(limits);
+            var taken = System.Diagnostics.Stopwatch.StartNew();
             Assert.NotNull((await a.TryTakeAsync(QueueState.Newcomer, default)).Permit);
-
             var headAsked = System.Diagnostics.Stopwatch.StartNew();
-            Assert.Null((await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3), TimeSpan.Zero), default)).Permit);
+            var early = await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3), TimeSpan.Zero), default);
+            var headWasEarly = taken.Elapsed < TimeSpan.FromMilliseconds(90);
             await Task.Delay(TimeSpan.FromMilliseconds(150));
             var newcomer = await b.TryTakeAsync(QueueState.Newcomer, default);
-            var fresh = headAsked.Elapsed < TimeSpan.FromMilliseconds(900); // covers both asks end to end
+            var headWordFresh = headAsked.Elapsed < TimeSpan.FromMilliseconds(900);
             var head = await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3.5), TimeSpan.Zero), default);
 
-            if (!fresh && round < 3)
+            if (!(headWasEarly && headWordFresh) && round < 3)
             {
                 await _redis.FlushAsync();
                 continue;
             }
 
-            Assert.True(fresh, $"the machine stalled past a second between the two asks in {round} rounds");
+            Assert.True(headWasEarly, $"the machine stalled past the 100 ms period before the head's first ask in {round} rounds");
+            Assert.True(headWordFresh, $"the machine stalled past 900 ms between the head's ask and the newcomer's in {round} rounds");
+            Assert.Null(early.Permit);
             Assert.Null(newcomer.Permit);
             Assert.InRange(newcomer.RetryIn, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
             Assert.NotNull(head.Permit);

@@ -18,7 +18,7 @@ public sealed class ProxyServicesTests
         AfterOneForwardedRequestAsync(services => Assert.Null(services.GetService<IAuthorizationHandlerProvider>()));
 
     [Fact]
-    public void Services_ReverseProxyAlone_StartsTheDataProtectionKeyRing()
+    public void Services_ReverseProxyAlone_RegistersTheKeyRingHostedServiceUnderTheNameDeclined()
     {
         // The hosted service the gateway declines, found by the name it declines it by: if ASP.NET renames it, this
         // fails rather than the gateway silently making a key ring again at every start.
