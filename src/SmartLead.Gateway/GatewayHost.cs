@@ -29,8 +29,8 @@ internal static class GatewayHost
     /// while it starts (SIGTERM in a rolling deploy) ends in exit code 0, as a stop after the start does. Anything else
     /// that stops the start (a listening address that is taken, unknown on this machine or not a URL, an HTTPS endpoint
     /// without a certificate) ends in exit code 1 and one line saying why, with secrets masked, rather than an
-    /// unhandled exception that aborts the process and dumps core. The host has already logged the exception in full,
-    /// through the redaction like every event.
+    /// unhandled exception that aborts the process and dumps core; so does a part that fails to stop, later. The host
+    /// has already logged the exception in full, through the redaction like every event.
     /// </summary>
     public static async Task<int> RunGatewayAsync(this WebApplication app)
     {
@@ -57,8 +57,18 @@ internal static class GatewayHost
                 return 1;
             }
 
-            await app.WaitForShutdownAsync();
-            return 0;
+            try
+            {
+                await app.WaitForShutdownAsync();
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                // A part that failed to stop (the host has logged which): exit code 1, masked like the start's line.
+                var why = app.Services.GetRequiredService<Logging.SecretRedactor>().Redact(ex.Message);
+                await Console.Error.WriteLineAsync($"SmartLead.Gateway stopped with an error: {why}");
+                return 1;
+            }
         }
     }
 

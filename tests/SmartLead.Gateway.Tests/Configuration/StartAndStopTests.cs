@@ -24,6 +24,37 @@ public sealed class StartAndStopTests
         Assert.Equal(0, exitCode);
     }
 
+    [Fact]
+    public async Task Run_PartFailsToStop_ExitsWithCode1()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton<SmartLead.Gateway.Logging.SecretRedactor>();
+        builder.Services.AddHostedService<FailsToStop>();
+        var app = builder.Build();
+
+        var running = app.RunGatewayAsync();
+        await WhenStartedAsync(app);
+        app.Lifetime.StopApplication();
+        var exitCode = await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1, exitCode);
+    }
+
+    private static async Task WhenStartedAsync(WebApplication app)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = app.Lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private sealed class FailsToStop : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => throw new InvalidOperationException("could not stop");
+    }
+
     private sealed class StopsTheHostWhileStarting(IHostApplicationLifetime lifetime) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
