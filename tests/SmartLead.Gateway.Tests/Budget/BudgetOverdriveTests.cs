@@ -27,20 +27,26 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
     [Fact]
     public async Task Overdrive_TenfoldAgainstEnforcingUpstream_UsesBudgetWithoutA429()
     {
-        // Real time on a shared 2-core machine: a stall of a second or more (seen once in about ten full runs) can
-        // cost a round its share, or push a waiter past its slack or out of line. A round that misses one of those
-        // timing figures is played once more, and both rounds' figures are printed. What no stall excuses (a 429 from
-        // the upstream, an answer that is neither 200 nor a refusal, a request the upstream accepted that was not
+        // Real time on a shared 2-core machine: a stall of a second or more (seen in about one full run in ten, twice
+        // in a row once) can cost a round its share, or push a waiter past its slack or out of line. A round that
+        // misses one of those timing figures is played again, up to three rounds, and every round's figures are
+        // printed with how late its drive loop ran and the GC pause time inside it. What no stall excuses (a 429
+        // from the upstream, an answer that is neither 200 nor a refusal, a request the upstream accepted that was not
         // delivered) fails the round it happens in.
-        var first = await DriveOnceAsync();
-        if (first.Count == 0)
+        var missedRounds = new List<string>();
+        for (var round = 1; round <= 3; round++)
         {
-            return;
+            var missed = await DriveOnceAsync();
+            if (missed.Count == 0)
+            {
+                return;
+            }
+
+            missedRounds.Add($"round {round}: {string.Join("; ", missed)}");
+            output.WriteLine($"{missedRounds[^1]}; playing it again");
         }
 
-        output.WriteLine($"round 1 missed ({string.Join("; ", first)}); playing it again");
-        var second = await DriveOnceAsync();
-        Assert.True(second.Count == 0, $"round 1: {string.Join("; ", first)}; round 2: {string.Join("; ", second)}");
+        Assert.Fail(string.Join(" / ", missedRounds));
     }
 
     /// <summary>One overdrive round; fails on what no stall excuses, and returns the timing figures it missed.</summary>
@@ -61,9 +67,16 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
         using var budget = BudgetHandlerTests.RealBudget(options);
         using var invoker = BudgetHandlerTests.Invoker(budget);
 
+        // A round starts on a collected heap, so that a full collection the earlier tests made due is not paid inside it.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        var pausedBefore = GC.GetTotalPauseDuration();
+
         // Ten times the upstream's rate: a batch of ten every 100 ms (a late tick is made up at once).
         var sends = new List<Task<Outcome>>();
         using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var longestStall = TimeSpan.Zero;
+        var sinceTick = Stopwatch.StartNew();
         for (var batch = 0; batch < DriveFor / TimeSpan.FromMilliseconds(100); batch++)
         {
             for (var i = 0; i < UpstreamLimit; i++)
@@ -72,6 +85,9 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
             }
 
             await ticks.WaitForNextTickAsync();
+            var late = sinceTick.Elapsed - TimeSpan.FromMilliseconds(100);
+            longestStall = late > longestStall ? late : longestStall;
+            sinceTick.Restart();
         }
 
         var outcomes = await Task.WhenAll(sends);
@@ -107,7 +123,8 @@ public sealed class BudgetOverdriveTests(ITestOutputHelper output)
             $"steady state {100 * steadyShare:0.0}% of the limit's rate; delivered in all {delivered}; upstream 429s {upstream.Rejected}; " +
             $"refused at once {refusedAtOnce}, after waiting {refusedAfterWaiting}; other {other}; " +
             $"longest permit wait of a delivered request {longestWait.TotalMilliseconds:0} ms; " +
-            $"upstream answer time median {answerTimes[answerTimes.Length / 2]:0} ms, slowest {answerTimes[^1]:0} ms");
+            $"upstream answer time median {answerTimes[answerTimes.Length / 2]:0} ms, slowest {answerTimes[^1]:0} ms; " +
+            $"the drive loop late by up to {longestStall.TotalMilliseconds:0} ms; GC pauses {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:0} ms");
 
         // Admitted waiters may slip a little past MaxQueueWait rather than be refused after waiting.
         var longestAllowed = MaxQueueWait + WaitingRoom.DeadlineSlack(MaxQueueWait) + TimeSpan.FromMilliseconds(100);
