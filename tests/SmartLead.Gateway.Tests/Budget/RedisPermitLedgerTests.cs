@@ -122,13 +122,14 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
     [RedisFact]
     public async Task TryTake_OtherReplicasHeadWaitedLonger_LeavesTheFreePermitToIt()
     {
-        var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(100)));
+        var limits = Limits(Create(tokenLimit: 1, tokensPerPeriod: 1, period: TimeSpan.FromMilliseconds(450)));
 
         // Two windows of Redis's real clock, measured here end to end. a's head, waited 3 s, asks before the token is
-        // back (within the 100 ms period of the first take: too early, so it gets nothing but tells Redis it waits).
-        // b's newcomer asks once the token is back, while a's word is fresh (under a second old, as the script counts
-        // it). A machine that stalls past either window makes the round prove nothing (the head got the token, or a's
-        // word went stale and b rightly took it): the round is played again on an empty Redis.
+        // back (within the 450 ms period of the first take: too early, so it gets nothing but tells Redis it waits).
+        // b's newcomer asks once the token is back (500 ms on), while a's word is fresh (under a second old, as the
+        // script counts it). The period splits that second so both windows keep over 400 ms of margin. A machine that
+        // stalls past either makes the round prove nothing (the head got the token, or a's word went stale and b
+        // rightly took it): the round is played again on an empty Redis.
         for (var round = 1; ; round++)
         {
             using var a = Ledger(limits);
@@ -137,10 +138,10 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
             Assert.NotNull((await a.TryTakeAsync(QueueState.Newcomer, default)).Permit);
             var headAsked = System.Diagnostics.Stopwatch.StartNew();
             var early = await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3), TimeSpan.Zero), default);
-            var headWasEarly = taken.Elapsed < TimeSpan.FromMilliseconds(90);
-            await Task.Delay(TimeSpan.FromMilliseconds(150));
+            var headWasEarly = taken.Elapsed < TimeSpan.FromMilliseconds(400);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
             var newcomer = await b.TryTakeAsync(QueueState.Newcomer, default);
-            var headWordFresh = headAsked.Elapsed < TimeSpan.FromMilliseconds(900);
+            var headWordFresh = headAsked.Elapsed < TimeSpan.FromMilliseconds(950);
             var head = await a.TryTakeAsync(new QueueState(1, TimeSpan.FromSeconds(3.5), TimeSpan.Zero), default);
 
             if (!(headWasEarly && headWordFresh) && round < 3)
@@ -149,8 +150,8 @@ public sealed class RedisPermitLedgerTests : IAsyncLifetime
                 continue;
             }
 
-            Assert.True(headWasEarly, $"the machine stalled past the 100 ms period before the head's first ask in {round} rounds");
-            Assert.True(headWordFresh, $"the machine stalled past 900 ms between the head's ask and the newcomer's in {round} rounds");
+            Assert.True(headWasEarly, $"the machine stalled past the 450 ms period before the head's first ask in {round} rounds");
+            Assert.True(headWordFresh, $"the machine stalled past 950 ms between the head's ask and the newcomer's in {round} rounds");
             Assert.Null(early.Permit);
             Assert.Null(newcomer.Permit);
             Assert.InRange(newcomer.RetryIn, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
