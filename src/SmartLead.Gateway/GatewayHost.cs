@@ -52,9 +52,7 @@ internal static class GatewayHost
             }
             catch (Exception ex)
             {
-                var why = app.Services.GetRequiredService<Logging.SecretRedactor>().Redact(ex.Message);
-                await Console.Error.WriteLineAsync($"SmartLead.Gateway cannot start: {why}");
-                return 1;
+                return await FailedAsync(app, "cannot start", ex);
             }
 
             try
@@ -64,12 +62,18 @@ internal static class GatewayHost
             }
             catch (Exception ex)
             {
-                // A part that failed to stop (the host has logged which): exit code 1, masked like the start's line.
-                var why = app.Services.GetRequiredService<Logging.SecretRedactor>().Redact(ex.Message);
-                await Console.Error.WriteLineAsync($"SmartLead.Gateway stopped with an error: {why}");
-                return 1;
+                // A part that failed to stop (the host has logged which).
+                return await FailedAsync(app, "stopped with an error", ex);
             }
         }
+    }
+
+    /// <summary>One line on stderr, the exception's message with every secret masked; exit code 1.</summary>
+    private static async Task<int> FailedAsync(WebApplication app, string what, Exception ex)
+    {
+        var why = app.Services.GetRequiredService<Logging.SecretRedactor>().Redact(ex.Message);
+        await Console.Error.WriteLineAsync($"SmartLead.Gateway {what}: {why}");
+        return 1;
     }
 
     private static async Task ReportAsync(IEnumerable<string> problems)
